@@ -10,7 +10,7 @@ tensor([2., 4.])
 
 import numpy as _numpy
 
-from ember import autograd, backend
+from ember import autograd, backend, cuda, fft, linalg
 from ember._ops import FAMILIES as _FAMILIES
 from ember._tensor import Size, Tensor
 from ember.autograd.grad_mode import (
@@ -62,6 +62,9 @@ __all__ = [
     "Size",
     "autograd",
     "backend",
+    "cuda",
+    "fft",
+    "linalg",
     "device",
     "dtype",
     "no_grad",

@@ -1,7 +1,7 @@
 """The op families: one ``Function`` per primitive plus its public wrapper, by family."""
 
-from ember._ops import creation, linalg, pointwise, reduction, shape
+from ember._ops import creation, fft, indexing, linalg, pointwise, reduction, shape
 
-FAMILIES = (creation, pointwise, reduction, shape, linalg)
+FAMILIES = (creation, pointwise, reduction, shape, indexing, linalg, fft)
 
 __all__ = ["FAMILIES"]

@@ -1,0 +1,3 @@
+"""Discrete Fourier transforms (the ``ember.fft`` namespace re-exports these)."""
+
+__all__: list = []

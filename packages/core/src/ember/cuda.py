@@ -1,0 +1,3 @@
+"""``ember.cuda``: CUDA device queries and memory stats, backed by cupy (lazily imported)."""
+
+__all__: list = []

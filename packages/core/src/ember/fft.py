@@ -1,0 +1,3 @@
+"""``ember.fft``: discrete Fourier transforms, as ``torch.fft``."""
+
+__all__: list = []
