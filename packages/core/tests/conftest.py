@@ -10,8 +10,9 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 @pytest.fixture(autouse=True)
 def _seed():
-    import ember
     import numpy
+
+    import ember
 
     ember.manual_seed(0)
     numpy.random.seed(0)

@@ -7,12 +7,12 @@ import importlib
 import pkgutil
 
 import numpy
+import opspecs
 import pytest
+from opspecs import Fixed, S, maker
 
 import ember
-import opspecs
 from ember.autograd.gradcheck import gradcheck, gradgradcheck
-from opspecs import Fixed, S, maker
 
 torch = pytest.importorskip("torch")
 
@@ -36,8 +36,9 @@ for _spec in SPECS:
         marks.append(pytest.mark.xfail(reason=f"{_spec.xfail[0]} (#{_spec.xfail[1]})"))
     for _i, _sample in enumerate(_samples(_spec)):
         for _dt in _spec.dtypes:
-            CASES.append(pytest.param(_spec, _sample, _dt, id=f"{_spec.name}-{_i}-{_dt}",
-                                      marks=marks))
+            CASES.append(
+                pytest.param(_spec, _sample, _dt, id=f"{_spec.name}-{_i}-{_dt}", marks=marks)
+            )
         if _spec.grad and "float64" in _spec.dtypes:
             GRAD_CASES.append(pytest.param(_spec, _sample, id=f"{_spec.name}-{_i}", marks=marks))
 
@@ -121,8 +122,9 @@ def _assert_same(spec, e, t, dt):
         expected = t.detach().resolve_conj()
         actual = torch.from_numpy(numpy.array(_np(e), order="C")).to(expected.dtype)
         rtol, atol = spec.tol.get(dt, (None, None))
-        torch.testing.assert_close(actual, expected, rtol=rtol, atol=atol, equal_nan=True,
-                                   check_dtype=False)
+        torch.testing.assert_close(
+            actual, expected, rtol=rtol, atol=atol, equal_nan=True, check_dtype=False
+        )
     elif isinstance(t, (tuple, list)):
         assert len(e) == len(t), f"{spec.name}: {len(e)} outputs vs {len(t)}"
         for a, b in zip(e, t):
@@ -185,6 +187,8 @@ def test_registry_counts():
     names = {s.name for s in SPECS}
     dtypes = sorted({d for s in SPECS for d in s.dtypes})
     xfails = sum(1 for s in SPECS if s.xfail)
-    print(f"\nopspecs: {len(names)} ops, {len(CASES)} forward cases, {len(GRAD_CASES)} "
-          f"gradcheck cases, dtypes {dtypes}, xfail specs {xfails}")
+    print(
+        f"\nopspecs: {len(names)} ops, {len(CASES)} forward cases, {len(GRAD_CASES)} "
+        f"gradcheck cases, dtypes {dtypes}, xfail specs {xfails}"
+    )
     assert len(names) == len(SPECS), "duplicate spec names"

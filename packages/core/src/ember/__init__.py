@@ -4,7 +4,8 @@ Eager tensors with reverse-mode autograd; ``import ember as torch`` runs PyTorch
 everything Ember covers.
 
 >>> x = ember.tensor([1.0, 2.0], requires_grad=True)
->>> (x * x).sum().backward(); x.grad
+>>> (x * x).sum().backward()
+... x.grad
 tensor([2., 4.])
 """
 

@@ -11,8 +11,9 @@ never requires grad: indices, masks), or plain Python values passed through unch
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy
 

@@ -65,8 +65,7 @@ def wrap_dim(op: str, dim, ndim: int) -> int:
         raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}") from None
     if not lo <= dim <= hi:
         raise IndexError(
-            f"{op}: Dimension out of range (expected to be in range of [{lo}, {hi}], "
-            f"but got {dim})"
+            f"{op}: Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})"
         )
     return dim % ndim if ndim else 0
 

@@ -79,8 +79,7 @@ def write_out(op: str, out: Tensor, result: Tensor) -> Tensor:
         )
     if _CATEGORY[result._data.dtype.kind] > _CATEGORY[out._data.dtype.kind]:
         raise RuntimeError(
-            f"{op}: result type {result.dtype} can't be cast to the desired output type "
-            f"{out.dtype}"
+            f"{op}: result type {result.dtype} can't be cast to the desired output type {out.dtype}"
         )
     if out._data.shape != result._data.shape:
         out._data = result._data.astype(out._data.dtype)
