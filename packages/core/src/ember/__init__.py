@@ -11,7 +11,7 @@ tensor([2., 4.])
 
 import numpy as _numpy
 
-from ember import autograd, backend, cuda, fft, linalg
+from ember import autograd, backend, cuda, fft, linalg, nn
 from ember._ops import FAMILIES as _FAMILIES
 from ember._tensor import Size, Tensor
 from ember.autograd.grad_mode import (
@@ -52,6 +52,7 @@ from ember.backend.dtypes import (
     uint8,
 )
 from ember.backend.random import Generator, default_generator, initial_seed, manual_seed, seed
+from ember.serialization import load, save
 
 __version__ = "0.1.0"
 
@@ -66,6 +67,9 @@ __all__ = [
     "cuda",
     "fft",
     "linalg",
+    "nn",
+    "save",
+    "load",
     "device",
     "dtype",
     "no_grad",

@@ -1,0 +1,3 @@
+"""``ember.nn``: modules, parameters, layers and losses, as ``torch.nn``."""
+
+__all__: list = []
