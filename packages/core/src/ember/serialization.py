@@ -1,13 +1,10 @@
-"""``ember.save`` / ``ember.load``: checkpoints without executing code from files."""
+"""``ember.save`` / ``ember.load``: checkpoints without executing code from files.
 
-__all__ = ["save", "load"]
+The formats live in ``ember._serialization``; this module is the public face, as
+``torch.serialization`` is. ``save_safetensors`` / ``load_safetensors`` exchange weights
+with Hugging Face tools.
+"""
 
+from ember._serialization import load, load_safetensors, save, save_safetensors
 
-def save(obj, f, **kwargs):
-    """Save ``obj`` to ``f`` (arrives with the serialization work of issue #4)."""
-    raise NotImplementedError("ember.save: serialization is not implemented yet (issue #4)")
-
-
-def load(f, map_location=None, weights_only=True, **kwargs):
-    """Load an object saved by ``ember.save`` (arrives with issue #4)."""
-    raise NotImplementedError("ember.load: serialization is not implemented yet (issue #4)")
+__all__ = ["save", "load", "save_safetensors", "load_safetensors"]
