@@ -11,7 +11,7 @@ tensor([2., 4.])
 
 import numpy as _numpy
 
-from ember import autograd, backend, cuda, fft, linalg, nn
+from ember import autograd, backend, cuda, fft, linalg, nn, optim
 from ember._ops import FAMILIES as _FAMILIES
 from ember._tensor import Size, Tensor
 from ember.autograd.grad_mode import (
@@ -68,6 +68,7 @@ __all__ = [
     "fft",
     "linalg",
     "nn",
+    "optim",
     "save",
     "load",
     "device",
