@@ -1,0 +1,3 @@
+"""``ember.nn.utils``: helpers around modules and parameters (filled in by later work)."""
+
+__all__: list = []
