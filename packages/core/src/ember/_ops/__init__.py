@@ -1,7 +1,43 @@
 """The op families: one ``Function`` per primitive plus its public wrapper, by family."""
 
-from ember._ops import creation, fft, indexing, linalg, pointwise, reduction, shape
+from ember._ops import (
+    activation,
+    attention,
+    conv,
+    creation,
+    distance,
+    dropout,
+    embedding,
+    fft,
+    indexing,
+    linalg,
+    loss,
+    norm,
+    pointwise,
+    pooling,
+    reduction,
+    shape,
+    vision,
+)
 
-FAMILIES = (creation, pointwise, reduction, shape, indexing, linalg, fft)
+FAMILIES = (
+    creation,
+    pointwise,
+    reduction,
+    shape,
+    indexing,
+    linalg,
+    fft,
+    activation,
+    conv,
+    pooling,
+    norm,
+    loss,
+    dropout,
+    embedding,
+    attention,
+    vision,
+    distance,
+)
 
 __all__ = ["FAMILIES"]

@@ -1,35 +1,9 @@
 """``ember.nn``: modules, parameters, layers and losses, as ``torch.nn``."""
 
-from ember.nn import init, utils
-from ember.nn.modules import (
-    Identity,
-    Linear,
-    Module,
-    ModuleDict,
-    ModuleList,
-    ParameterDict,
-    ParameterList,
-    ReLU,
-    Sequential,
-    Sigmoid,
-    Tanh,
-)
+from ember.nn import functional, init, modules, utils
 from ember.nn.parameter import Buffer, Parameter
 
-__all__ = [
-    "init",
-    "utils",
-    "Parameter",
-    "Buffer",
-    "Module",
-    "Sequential",
-    "ModuleList",
-    "ModuleDict",
-    "ParameterList",
-    "ParameterDict",
-    "Identity",
-    "Linear",
-    "ReLU",
-    "Tanh",
-    "Sigmoid",
-]
+__all__ = ["functional", "init", "modules", "utils", "Parameter", "Buffer", *modules.__all__]
+for _name in modules.__all__:  # every layer family's classes, as torch.nn exposes them
+    globals()[_name] = getattr(modules, _name)
+del _name

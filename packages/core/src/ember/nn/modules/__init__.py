@@ -1,26 +1,55 @@
-"""The module classes of ``ember.nn``: the base ``Module``, containers and layers."""
+"""The module classes of ``ember.nn``: the base ``Module``, containers and layers.
 
-from ember.nn.modules.activation import ReLU, Sigmoid, Tanh
-from ember.nn.modules.container import (
-    ModuleDict,
-    ModuleList,
-    ParameterDict,
-    ParameterList,
-    Sequential,
+Each family module lists its classes in ``__all__``; they are re-exported here.
+"""
+
+from ember.nn.modules import (
+    activation,
+    channelshuffle,
+    container,
+    conv,
+    distance,
+    dropout,
+    flatten,
+    fold,
+    linear,
+    loss,
+    module,
+    normalization,
+    padding,
+    pixelshuffle,
+    pooling,
+    rnn,
+    sparse,
+    transformer,
+    upsampling,
 )
-from ember.nn.modules.linear import Identity, Linear
-from ember.nn.modules.module import Module
 
-__all__ = [
-    "Module",
-    "Sequential",
-    "ModuleList",
-    "ModuleDict",
-    "ParameterList",
-    "ParameterDict",
-    "Identity",
-    "Linear",
-    "ReLU",
-    "Tanh",
-    "Sigmoid",
-]
+FAMILIES = (
+    module,
+    container,
+    linear,
+    activation,
+    conv,
+    pooling,
+    normalization,
+    dropout,
+    sparse,
+    rnn,
+    transformer,
+    loss,
+    flatten,
+    padding,
+    pixelshuffle,
+    upsampling,
+    fold,
+    distance,
+    channelshuffle,
+)
+
+__all__: list = []
+for _family in FAMILIES:
+    for _name in _family.__all__:
+        globals()[_name] = getattr(_family, _name)
+    __all__ += list(_family.__all__)
+del _family, _name

@@ -1,0 +1,3 @@
+"""flatten layers (slot: filled by the nn layers work of issue #4)."""
+
+__all__: list = []
