@@ -7,6 +7,8 @@ the functions they call.
 
 from __future__ import annotations
 
+import builtins
+
 import numpy
 
 from ember.autograd import function as _function
@@ -72,8 +74,8 @@ class Tensor:
         np_dtype = get_default_dtype().np
         if len(args) == 1 and not isinstance(args[0], int):
             data = numpy.asarray(args[0], dtype=np_dtype)
-        else:
-            data = numpy.empty(tuple(args), dtype=np_dtype)
+        else:  # Tensor(2, 3) is uninitialised; Tensor() is empty, shape (0,)
+            data = numpy.empty(tuple(args) if args else (0,), dtype=np_dtype)
         self._init(data)
         if device is not None:
             self._data = self.to(device)._data
@@ -167,8 +169,16 @@ class Tensor:
 
     def stride(self, dim: int | None = None):
         """Strides in elements (not bytes, unlike numpy), as PyTorch reports them."""
-        item = self._data.itemsize
-        strides = tuple(s // item for s in self._data.strides)
+        data = self._data
+        if data.flags.c_contiguous:
+            # PyTorch's contiguous strides (numpy reports 0s for empty arrays)
+            strides, step = [], 1
+            for size in reversed(data.shape):
+                strides.append(step)
+                step *= builtins.max(size, 1)
+            strides = tuple(reversed(strides))
+        else:
+            strides = tuple(s // data.itemsize for s in data.strides)
         if dim is None:
             return strides
         return strides[_wrap_dim(dim, self._data.ndim, "stride")]
@@ -260,7 +270,8 @@ class Tensor:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``, as ``Tensor.backward``.
 
         >>> x = ember.tensor([1.0, 2.0], requires_grad=True)
-        >>> (x * x).sum().backward(); x.grad
+        >>> (x * x).sum().backward()
+        >>> x.grad
         tensor([2., 4.])
         """
         from ember.autograd import backward
@@ -337,8 +348,17 @@ class Tensor:
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        data = self._data if type(self._data) is numpy.ndarray else self._data.get()
-        return data if dtype is None else data.astype(dtype)
+        on_host = type(self._data) is numpy.ndarray
+        data = self._data if on_host else self._data.get()
+        converts = dtype is not None and numpy.dtype(dtype) != data.dtype
+        if copy is False and (converts or not on_host):
+            raise ValueError(
+                "Unable to avoid copy while creating an array as requested: the tensor is "
+                f"{self.dtype} on {self.device}"
+            )
+        if converts:
+            return data.astype(dtype)
+        return data.copy() if copy and on_host else data
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
@@ -378,10 +398,8 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
-            raise RuntimeError(
-                f"Boolean value of Tensor with {'no' if self._data.size == 0 else 'more than one'}"
-                " values is ambiguous"
-            )
+            amount = "no values" if self._data.size == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {amount} is ambiguous")
         return bool(self.item())
 
     def __float__(self) -> float:
@@ -451,4 +469,7 @@ def _wrap_dim(dim: int, ndim: int, op: str) -> int:
     return dim % ndim if ndim else 0
 
 
-_function._Tensor = Tensor
+# Bind once: a second execution of this file (pytest's importlib mode imports it again under
+# another name when collecting doctests) must not swap autograd's Tensor class.
+if _function._Tensor is None:
+    _function._Tensor = Tensor

@@ -31,14 +31,21 @@ def cupy():
     return _cupy_module
 
 
+_available: list = []  # cached answer of cupy_available(): importing a missing module is slow
+
+
 def cupy_available(cp=None) -> bool:
-    """Whether cupy imports and sees at least one CUDA device."""
+    """Whether cupy imports and sees at least one CUDA device (checked once, then cached)."""
+    if cp is None and _available:
+        return _available[0]
     try:
         if cp is None:
             import cupy as cp
-        return bool(cp.cuda.is_available())
+        answer = bool(cp.cuda.is_available())
     except Exception:  # cupy raises various CUDA errors when no driver is present
-        return False
+        answer = False
+    _available[:] = [answer]
+    return answer
 
 
 class device:  # noqa: N801 - PyTorch's name
@@ -77,9 +84,7 @@ class device:  # noqa: N801 - PyTorch's name
     def __eq__(self, other) -> bool:
         if isinstance(other, str):
             other = device(other)
-        return (
-            isinstance(other, device) and self.type == other.type and self.index == other.index
-        )
+        return isinstance(other, device) and self.type == other.type and self.index == other.index
 
     def __hash__(self) -> int:
         return hash((self.type, self.index))

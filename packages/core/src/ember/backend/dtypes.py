@@ -176,7 +176,8 @@ def get_default_dtype() -> dtype:
 def set_default_dtype(d: dtype) -> None:
     """Set the default floating dtype (``float32`` or ``float64``...), as PyTorch does.
 
-    >>> ember.set_default_dtype(ember.float64); ember.set_default_dtype(ember.float32)
+    >>> ember.set_default_dtype(ember.float64)
+    >>> ember.set_default_dtype(ember.float32)
     """
     if not isinstance(d, dtype) or not d.is_floating_point:
         raise TypeError(f"set_default_dtype: only floating-point types are supported, got {d}")
@@ -269,7 +270,7 @@ class finfo:  # noqa: N801 - PyTorch's name
         self.max = _builtin_float(info.max)
         self.min = _builtin_float(info.min)
         self.tiny = self.smallest_normal = _builtin_float(info.tiny)
-        self.resolution = _builtin_float(info.resolution)
+        self.resolution = 10.0 ** -_builtin_int(info.precision)  # exact, as PyTorch
 
     def __repr__(self) -> str:
         return (
@@ -296,4 +297,4 @@ class iinfo:  # noqa: N801 - PyTorch's name
         self.max = _builtin_int(info.max)
 
     def __repr__(self) -> str:
-        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"  # as PyTorch
