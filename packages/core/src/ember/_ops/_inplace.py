@@ -7,14 +7,26 @@ the target takes that node as its ``grad_fn``; the node's edges were captured be
 they still point at the target's *old* history. A saved copy of the target's old value
 replaces any record of the target as a saved input of the new node (PyTorch clones in the
 same case), and a record of the output is re-pointed at the target's array and counter.
-In-place ops on views of tensors in a graph would need PyTorch's CopySlices rebasing of
-the base's history; they raise NotImplementedError instead of computing a wrong gradient.
+An op whose result does not depend on the target (``fill_``, ``zero_``, ``copy_`` from a
+constant) still gets a node (``Overwrite``) so no gradient flows into the overwritten
+values.
+
+Note [in-place ops on views]
+When the target is a view of a base in the graph, the base's history changes too, as with
+PyTorch's CopySlices: the base takes a ``CopySlices`` node (old base with the view's
+elements replaced by the result; backward zeroes the view's region for the base and
+gathers it for the result) and the view takes a ``ViewOfBase`` node reading its elements
+from the new base. The view's elements are located once as flat indices into the base
+(``_view_indices``), so both nodes are a gather/scatter, differentiable again. Other views
+of the same base made before the write keep their old history (PyTorch regenerates them
+lazily); bases whose memory is not a dense block fall back to NotImplementedError.
 """
 
 from __future__ import annotations
 
 from ember._ops._checks import broadcast_shapes, shape_str
 from ember._tensor import Tensor
+from ember.autograd.function import Function
 from ember.autograd.grad_mode import _state
 from ember.backend import array_module
 
@@ -49,13 +61,15 @@ def apply_inplace(op: str, target: Tensor, result: Tensor) -> Tensor:
     """Write ``result`` (computed from ``target``) into ``target``; see Note [in-place ops]."""
     check_inplace_leaf(op, target)
     _check_writable(op, target, result, "output")
+    base = target._base
+    in_graph = _state.enabled and (
+        target._requires_grad or (base is not None and base._requires_grad)
+    )
+    if in_graph and result.grad_fn is None:
+        result = Overwrite.apply(target, result._data)
     node = result.grad_fn
-    if node is not None and target._base is not None:
-        raise NotImplementedError(
-            f"{op}: in-place modification of a view ({shape_str(target._data.shape)}) inside "
-            "an autograd graph is not supported yet; use the out-of-place op "
-            "(y = x.op(...)) or clone the view first"
-        )
+    if node is not None and base is not None:
+        return _apply_to_view(op, target, base, result)
     if node is not None and node._saved:
         _snapshot_saved_input(node, target)
     array_module(target._data).copyto(target._data, result._data, casting="unsafe")
@@ -65,6 +79,111 @@ def apply_inplace(op: str, target: Tensor, result: Tensor) -> Tensor:
         target._output_nr = result._output_nr
         target._requires_grad = True
         _rebind_saved_output(node, result._output_nr, target)
+    return target
+
+
+class Overwrite(Function):
+    """The target's new value does not depend on its old one: its gradient is zero."""
+
+    @staticmethod
+    def forward(ctx, x, value):
+        return value
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy * 0, None
+
+
+class CopySlices(Function):
+    """The base with the view's elements (flat indices ``ids``) replaced by ``r``."""
+
+    def name(self) -> str:
+        return "CopySlices"  # PyTorch's node name
+
+    @staticmethod
+    def forward(ctx, b, r, ids):
+        ctx.ids = ids
+        out = ctx.xp.array(b, order="C")
+        out.reshape(-1)[ids] = ctx.xp.broadcast_to(r, ids.shape).astype(b.dtype, copy=False)
+        return out
+
+    @staticmethod
+    def backward(ctx, gy):
+        ids = Tensor._make(ctx.ids)
+        flat = gy.reshape(-1)
+        gb = (
+            flat.index_fill(0, ids.reshape(-1), 0).reshape(gy.shape)
+            if ctx.needs_input_grad[0]
+            else None
+        )
+        gr = flat.take(ids) if ctx.needs_input_grad[1] else None
+        return gb, gr, None
+
+
+class ViewOfBase(Function):
+    """The view's elements read from its (rewritten) base; forward returns the view itself."""
+
+    @staticmethod
+    def forward(ctx, b, ids, view):
+        ctx.ids, ctx.base_shape = ids, b.shape
+        return view
+
+    @staticmethod
+    def backward(ctx, gy):
+        ids = Tensor._make(ctx.ids).reshape(-1)
+        n = 1
+        for s in ctx.base_shape:
+            n *= s
+        zeros = Tensor._make(gy._data.__class__((n,), gy._data.dtype))
+        zeros._data.fill(0)
+        gb = zeros.index_add(0, ids, gy.reshape(-1)).reshape(ctx.base_shape)
+        return gb, None, None
+
+
+def _address(a) -> int:
+    return a.__array_interface__["data"][0] if hasattr(a, "__array_interface__") else a.data.ptr
+
+
+def _view_indices(base, view):
+    """Flat C-order indices into ``base`` of each element of ``view`` (a view of its memory),
+    or None when ``base`` is not one dense block of memory."""
+    xp = array_module(base)
+    if view.dtype != base.dtype:
+        return None
+    item = base.itemsize
+    order = sorted(range(base.ndim), key=lambda d: -abs(base.strides[d]))
+    dense = base.transpose(order)
+    if not dense.flags.c_contiguous or any(s < 0 for s in base.strides):
+        return None
+    positions = xp.arange(base.size, dtype=xp.int64).reshape(base.shape).transpose(order)
+    positions = xp.ascontiguousarray(positions).reshape(-1)  # memory order -> logical index
+    offset = (_address(view) - _address(base)) // item
+    strides = tuple(s // item * 8 for s in view.strides)
+    start = positions[offset:] if offset < positions.size else positions[:0]
+    return xp.lib.stride_tricks.as_strided(start, view.shape, strides).copy()
+
+
+def _apply_to_view(op: str, target: Tensor, base: Tensor, result: Tensor) -> Tensor:
+    if base.grad_fn is None and base._requires_grad:
+        raise RuntimeError(
+            f"{op}: a view of a leaf Variable that requires grad is being used in an in-place "
+            "operation."
+        )
+    ids = _view_indices(base._data, target._data)
+    if ids is None:
+        raise NotImplementedError(
+            f"{op}: in-place modification of a view ({shape_str(target._data.shape)}) of a "
+            "non-dense base inside an autograd graph is not supported; clone the view first"
+        )
+    node = result.grad_fn
+    if node._saved:
+        _snapshot_saved_input(node, target)
+    new_base = CopySlices.apply(base, result, ids)
+    array_module(target._data).copyto(target._data, result._data, casting="unsafe")
+    base._bump_version()  # the counter is shared with every view of it
+    base.grad_fn, base._output_nr, base._requires_grad = new_base.grad_fn, 0, True
+    view = ViewOfBase.apply(base, ids, target._data)
+    target.grad_fn, target._output_nr, target._requires_grad = view.grad_fn, 0, True
     return target
 
 
