@@ -1,9 +1,12 @@
 """The backward engine: an iterative topological walk over ``Function`` nodes.
 
-One pass counts, for every node reachable from the roots, how many edges point at it; a node
-runs once all of them have delivered (or declined to deliver) a gradient. No recursion, so
-10,000-node chains work. Gradients reaching a leaf are accumulated into ``.grad`` (or, for
-``autograd.grad``, captured and returned).
+One pass counts, for every node (and leaf) reachable from the roots, how many edges point at
+it; a node runs once all of them have delivered (or declined to deliver) a gradient. No
+recursion, so 10,000-node chains work. A leaf's gradients are summed over its edges, then its
+hooks run once and the sum is accumulated into ``.grad`` (or, for ``autograd.grad``, captured
+and returned). Hook order is PyTorch's: tensor hooks, node pre-hooks, ``retain_grad`` stores,
+the node's backward, node post-hooks. A node frees what it saved after its backward unless
+``retain_graph``; one that saved nothing can run again, as in PyTorch.
 """
 
 from __future__ import annotations
@@ -30,6 +33,21 @@ class AccumulateGrad:
     def next_functions(self) -> tuple:
         return ()
 
+    def register_prehook(self, fn):
+        """Call ``fn((grad,))`` before the leaf's gradient is accumulated; a non-None
+        result ``(new_grad,)`` replaces it. Returns a handle with ``.remove()``."""
+
+        def hook(grad):
+            result = fn((grad,))
+            return None if result is None else result[0]
+
+        return self.variable._leaf_hook("pre", hook)
+
+    def register_hook(self, fn):
+        """Call ``fn((), (grad,))`` after the leaf's gradient was accumulated into ``.grad``
+        (the hook old-style DDP/Horovod code hangs off ``AccumulateGrad``)."""
+        return self.variable._leaf_hook("post", lambda leaf: fn((), (leaf.grad,)))
+
     def __repr__(self) -> str:
         return f"<AccumulateGrad object at {id(self):#x}>"
 
@@ -39,9 +57,7 @@ def _root_edge(t, i: int):
         return (t.grad_fn, t._output_nr)
     if t._requires_grad:
         return (t, 0)
-    raise RuntimeError(
-        f"element {i} of tensors does not require grad and does not have a grad_fn"
-    )
+    raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
 
 
 def _array_root(a):
@@ -78,14 +94,13 @@ def run_backward(
     inputs=None,
     accumulate: bool = True,
     allow_unused: bool = True,
+    owned=None,
 ):
     """Backpropagate ``grad_tensors`` from ``tensors``. With ``accumulate`` gradients go into
     leaves' ``.grad`` (restricted to ``inputs`` if given); otherwise the gradients of
-    ``inputs`` are returned in order (``None`` for unused ones)."""
-    Tensor = _function._Tensor
-    roots = []
-    for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
-        roots.append((_root_edge(t, i), g))
+    ``inputs`` are returned in order (``None`` for unused ones). ``owned[i]`` says the
+    engine made root gradient ``i`` itself, so a leaf may keep its array without a copy."""
+    roots = [(_root_edge(t, i), g) for i, (t, g) in enumerate(zip(tensors, grad_tensors))]
 
     # Targets: leaves by identity, non-leaves by (node, output_nr).
     leaf_targets: dict[int, int] = {}
@@ -100,73 +115,93 @@ def run_backward(
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
     captured = [None] * (len(inputs) if inputs is not None else 0)
 
-    # Pass 1: dependency counts over nodes reachable from the roots.
+    # Pass 1: dependency counts over nodes (and leaves, by id) reachable from the roots.
     deps: dict = {}
-    stack = []
+    leaf_deps: dict[int, int] = {}
+    root_nodes = []
     for (obj, _), _g in roots:
         if isinstance(obj, Function) and obj not in deps:
             deps[obj] = 0
-            stack.append(obj)
-    order = []
+            root_nodes.append(obj)
+    stack = root_nodes[:]
     while stack:
-        node = stack.pop()
-        order.append(node)
-        edges = node._edges
-        for edge in edges:
-            if edge is None:
-                continue
-            nxt = edge[0]
-            if isinstance(nxt, Function):
-                if nxt in deps:
-                    deps[nxt] += 1
+        for edge in stack.pop()._edges:
+            if edge:
+                nxt = edge[0]
+                if isinstance(nxt, Function):
+                    if nxt in deps:
+                        deps[nxt] += 1
+                    else:
+                        deps[nxt] = 1
+                        stack.append(nxt)
                 else:
-                    deps[nxt] = 1
-                    stack.append(nxt)
+                    key = id(nxt)
+                    leaf_deps[key] = leaf_deps.get(key, 0) + 1
 
     # Restrict execution to nodes that lead to a target when only some inputs are wanted.
     needed = None
     if inputs is not None:
-        needed = _needed_nodes(order, deps, leaf_targets, node_targets)
+        needed = _needed_nodes(root_nodes, deps, leaf_targets, node_targets)
 
+    # A leaf's gradient is summed over all its incoming edges before its hooks run and it
+    # is accumulated once (PyTorch's AccumulateGrad input buffer): hooks see the total.
+    # ``leaf_buffers`` holds the partial sums of leaves still waiting for an edge.
+    leaf_buffers: dict[int, list] = {}
     buffers: dict = {}
+    # Arrays the caller owns (root grads) or that reached a leaf already: a leaf's .grad
+    # must never alias them, or a later in-place accumulation would write into them.
     seen_arrays: set = set()
-    for (obj, nr), g in roots:
+    for k, ((obj, nr), g) in enumerate(roots):
+        if owned is None or not owned[k]:
+            seen_arrays.add(_array_root(g._data))
         if isinstance(obj, Function):
             buf = buffers.get(obj)
             if buf is None:
                 buf = buffers[obj] = [None] * obj._n_out
             buf[nr] = g if buf[nr] is None else buf[nr] + g
         else:
-            seen_arrays.add(_array_root(g._data))
-            _deliver_leaf(obj, g, create_graph, accumulate, leaf_targets, captured, seen_arrays)
+            entry = leaf_buffers.get(id(obj))
+            if entry is None:
+                leaf_buffers[id(obj)] = [obj, g]
+            else:
+                entry[1] = entry[1] + g
 
-    ready = [n for n in {id(n): n for (n, _), _g in roots if isinstance(n, Function)}.values()
-             if deps[n] == 0]
+    ready = [n for n in root_nodes if deps[n] == 0]
     prev_mode = _state.enabled
     _state.enabled = create_graph
     try:
+        if leaf_buffers:
+            for key in [k for k in leaf_buffers if k not in leaf_deps]:
+                leaf, g = leaf_buffers.pop(key)  # a root leaf that no edge leads to
+                _deliver_leaf(
+                    leaf, g, create_graph, accumulate, leaf_targets, captured, seen_arrays
+                )
         while ready:
             node = ready.pop()
             grads = buffers.pop(node, None)
-            run = grads is not None and (needed is None or node in needed)
-            if grads is not None and node_targets:
-                for nr, g in enumerate(grads):
-                    k = node_targets.get((node, nr))
-                    if k is not None and g is not None:
-                        captured[k] = g
-            if grads is not None and node._pre_hooks:
-                grads = _run_pre_hooks(node, grads)
-            if run:
-                grad_inputs = _call_backward(node, grads, retain_graph)
+            if grads is not None:
+                if node._pre_hooks:
+                    grads = _run_pre_hooks(node, grads)
+                if node_targets:
+                    # Captured after the tensor hooks ran, as PyTorch does.
+                    for nr, g in enumerate(grads):
+                        k = node_targets.get((node, nr))
+                        if k is not None and g is not None:
+                            captured[k] = g
+                if needed is None or node in needed:
+                    grad_inputs = _call_backward(node, grads, retain_graph)
+                else:
+                    grad_inputs = None
             else:
                 grad_inputs = None
             for i, edge in enumerate(node._edges):
-                if edge is None:
+                if not edge:
                     continue
                 nxt = edge[0]
-                g = grad_inputs[i] if grad_inputs is not None else None
+                g = None if grad_inputs is None else grad_inputs[i]
                 if g is not None:
-                    if g._data.shape != edge[2] or g._data.dtype != edge[3]:
+                    d = g._data
+                    if d.shape != edge[2] or d.dtype != edge[3]:
                         g = _fit(node, i, g, edge[2], edge[3])
                 if isinstance(nxt, Function):
                     if g is not None:
@@ -175,13 +210,27 @@ def run_backward(
                             buf = buffers[nxt] = [None] * nxt._n_out
                         nr = edge[1]
                         buf[nr] = g if buf[nr] is None else buf[nr] + g
-                    deps[nxt] -= 1
-                    if deps[nxt] == 0:
+                    left = deps[nxt] - 1
+                    deps[nxt] = left
+                    if left == 0:
                         ready.append(nxt)
-                elif g is not None:
+                    continue
+                key = id(nxt)
+                left = leaf_deps[key] - 1
+                leaf_deps[key] = left
+                entry = leaf_buffers.pop(key, None) if leaf_buffers else None
+                if entry is not None and g is not None:
+                    g = entry[1] + g
+                elif entry is not None:
+                    g = entry[1]
+                if g is None:
+                    continue
+                if left == 0:
                     _deliver_leaf(
                         nxt, g, create_graph, accumulate, leaf_targets, captured, seen_arrays
                     )
+                else:
+                    leaf_buffers[key] = [nxt, g]
     finally:
         _state.enabled = prev_mode
 
@@ -190,8 +239,8 @@ def run_backward(
             for k, c in enumerate(captured):
                 if c is None:
                     raise RuntimeError(
-                        f"One of the differentiated Tensors (input {k}) appears to not have "
-                        "been used in the graph. Set allow_unused=True if this is the desired "
+                        f"The differentiated Tensor at index {k} appears to not have been "
+                        "used in the graph. Set allow_unused=True if this is the desired "
                         "behavior."
                     )
         return captured
@@ -202,37 +251,56 @@ def run_backward(
     return None
 
 
-def _needed_nodes(order, deps, leaf_targets, node_targets) -> set:
-    # ``order`` is a DFS pre-order; a node is needed if an edge leads to a target. Iterate to
-    # a fixed point from the back, which settles in one or two sweeps for DAGs from a DFS.
+def _needed_nodes(roots, deps, leaf_targets, node_targets) -> set:
+    # A node is needed if an edge leads to a target or to a needed node. One pass in reverse
+    # topological order (Kahn's algorithm on a copy of the dependency counts) settles it:
+    # every node's successors are decided before the node itself. Linear in the graph size.
+    remaining = dict(deps)
+    ready = [n for n in roots if remaining[n] == 0]
+    topo = []
+    while ready:
+        node = ready.pop()
+        topo.append(node)
+        for edge in node._edges:
+            if edge and isinstance(edge[0], Function):
+                nxt = edge[0]
+                remaining[nxt] -= 1
+                if remaining[nxt] == 0:
+                    ready.append(nxt)
     target_nodes = {n for (n, _nr) in node_targets}
     needed: set = set()
-    changed = True
-    while changed:
-        changed = False
-        for node in reversed(order):
-            if node in needed:
+    for node in reversed(topo):
+        for edge in node._edges:
+            if not edge:
                 continue
-            for edge in node._edges:
-                if edge is None:
-                    continue
-                nxt = edge[0]
-                if isinstance(nxt, Function):
-                    hit = nxt in needed or nxt in target_nodes
-                else:
-                    hit = id(nxt) in leaf_targets
-                if hit:
-                    needed.add(node)
-                    changed = True
-                    break
+            nxt = edge[0]
+            if isinstance(nxt, Function):
+                hit = nxt in needed or nxt in target_nodes
+            else:
+                hit = id(nxt) in leaf_targets
+            if hit:
+                needed.add(node)
+                break
     return needed
 
 
+def _is_retain_hook(hook) -> bool:
+    return getattr(hook, "_retains_grad", False) or hook.__qualname__.startswith(
+        "Tensor.retain_grad."
+    )
+
+
 def _run_pre_hooks(node, grads):
+    # PyTorch's order: tensor hooks (per output), then the node's pre-hooks, and last the
+    # retain_grad stores, so ``.grad`` of a non-leaf sees what its hooks returned.
     hooks = node._pre_hooks
+    retain = []
     for nr in range(len(grads)):
         for hook in hooks.get(nr, ()):
             if grads[nr] is None:
+                continue
+            if _is_retain_hook(hook):
+                retain.append((nr, hook))
                 continue
             result = hook(grads[nr])
             if result is not None:
@@ -241,6 +309,9 @@ def _run_pre_hooks(node, grads):
         result = hook(tuple(grads))
         if result is not None:
             grads = list(result)
+    for nr, hook in retain:
+        if grads[nr] is not None:
+            hook(grads[nr])
     return grads
 
 
@@ -253,7 +324,14 @@ def _call_backward(node, grads, retain_graph):
         if g is None and materialize:
             shape, dtype = node._out_meta[nr]
             grads[nr] = Tensor._make(node.xp.zeros(shape, dtype))
-    result = type(node).backward(node, *grads)
+    if anomaly_state.enabled:
+        try:
+            result = type(node).backward(node, *grads)
+        except Exception as exc:
+            exc.add_note(_forward_trace(node, "Error detected in"))
+            raise
+    else:
+        result = type(node).backward(node, *grads)
     if not isinstance(result, tuple):
         result = (result,)
     n_in = len(node._edges)
@@ -265,26 +343,44 @@ def _call_backward(node, grads, retain_graph):
                 f"function {node.name()} returned an incorrect number of gradients "
                 f"(expected {n_in}, got {len(result)})"
             )
-    if anomaly_state.enabled:
+    if anomaly_state.enabled and anomaly_state.check_nan:
         _check_anomaly(node, result)
     if node._post_hooks:
-        for hook in node._post_hooks:
-            hook(result, tuple(grads))
-    if not retain_graph:
+        result = _run_post_hooks(node, result, grads)
+    if not retain_graph and node._saved:
+        # Free what forward saved; a node that saved nothing can run again, as in PyTorch.
         node._saved = None
     return result
 
 
+def _run_post_hooks(node, result, grads):
+    # Hooks see (and may replace) the grads of tensor arguments only, as PyTorch's
+    # grad_inputs; non-tensor arguments (dtypes, dims) are skipped and get None back.
+    slots = [i for i, edge in enumerate(node._edges) if edge is not False]
+    for hook in node._post_hooks:
+        replaced = hook(tuple(result[i] for i in slots), tuple(grads))
+        if replaced is not None:
+            result = list(result)
+            for i, g in zip(slots, replaced):
+                result[i] = g
+            result = tuple(result)
+    return result
+
+
+def _forward_trace(node, what: str) -> str:
+    trace = node._trace or "  (not recorded: the op ran outside anomaly detection)\n"
+    return f"{what} {node.name()}. Traceback of forward call that caused the error:\n{trace}"
+
+
 def _check_anomaly(node, result):
+    xp = node.xp
     for i, g in enumerate(result):
         if g is None:
             continue
-        xp = node.xp
-        if g._data.dtype.kind in "fc" and bool(xp.isnan(g._data).any()):
-            trace = node._trace or "(no forward trace: it was made outside detect_anomaly)\n"
+        if g._data.dtype.kind in "fcV" and bool(xp.isnan(g._data).any()):
             raise RuntimeError(
                 f"Function '{node.name()}' returned nan values in its {i}th output.\n"
-                f"The forward call that created it:\n{trace}"
+                + _forward_trace(node, "NaN produced by")
             )
 
 
@@ -294,6 +390,13 @@ def _deliver_leaf(leaf, g, create_graph, accumulate, leaf_targets, captured, see
         if k is None:
             return
         if not accumulate:
+            # autograd.grad: the leaf's tensor hooks still apply (not post-accumulate ones).
+            hooks = leaf._hooks
+            if hooks is not None:
+                for hook in hooks.get("pre", ()):
+                    result = hook(g)
+                    if result is not None:
+                        g = result
             captured[k] = g if captured[k] is None else captured[k] + g
             return
     _accumulate(leaf, g, create_graph, seen_arrays)
