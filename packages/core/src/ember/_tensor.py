@@ -322,6 +322,7 @@ class Tensor:
                 else:
                     t.grad = t.grad + grad.detach()
 
+        store._retains_grad = True  # the engine runs these after the tensor's other hooks
         self._hooks = self._hooks or {}
         self._hooks["retain"] = self.grad_fn._add_pre_hook(self._output_nr, store)
 

@@ -285,9 +285,7 @@ def _needed_nodes(roots, deps, leaf_targets, node_targets) -> set:
 
 
 def _is_retain_hook(hook) -> bool:
-    return getattr(hook, "_retains_grad", False) or hook.__qualname__.startswith(
-        "Tensor.retain_grad."
-    )
+    return getattr(hook, "_retains_grad", False)
 
 
 def _run_pre_hooks(node, grads):
