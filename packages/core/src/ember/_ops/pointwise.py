@@ -1,18 +1,26 @@
-"""Pointwise ops: arithmetic with PyTorch's type promotion, and elementwise math.
+"""Pointwise ops: arithmetic with PyTorch's type promotion, comparisons, and the family's
+Tensor methods and operators.
 
 Binary ops take the result dtype as an argument computed once by ``result_np_dtype`` (weak
 Python scalars, 0-d tensors, categories) and cast inside forward; backward returns grads in
 the broadcast shape and result dtype, and the engine sums/casts them to each input's shape
 and dtype (PyTorch's validate_outputs), so no op repeats that logic.
+
+The rest of the family lives in ``pointwise_math`` (exp/log/trig), ``pointwise_special``
+(erf, lgamma, digamma ...), ``pointwise_sign`` (abs, sign, rounding, isnan ..., complex
+parts) and ``pointwise_binary`` (logical/bitwise, remainder, maximum, clamp, lerp, addcmul,
+fill_/zero_/copy_); their names are re-exported here and listed in ``__all__``.
 """
 
 from __future__ import annotations
 
+import cmath
+import math
 import numbers
 
 import numpy
 
-from ember._ops._checks import broadcast_error, float_compute_dtype
+from ember._ops._checks import broadcast_error, dtype_not_implemented, float_compute_dtype
 from ember._ops._inplace import apply_inplace, write_out
 from ember._tensor import Tensor, bind_methods
 from ember.autograd.function import Function
@@ -45,10 +53,16 @@ _RESULT_CACHE: dict = {}
 DEFAULT_DTYPE_CALLBACKS.append(_RESULT_CACHE.clear)
 
 
+_SCALAR_KEY = {bool: bool, int: int, float: float, complex: complex}
+
+
 def _key(a):
     if isinstance(a, Tensor):
         d = a._data
         return (d.dtype, d.ndim == 0)
+    k = _SCALAR_KEY.get(type(a))  # Python scalars skip the slow ABC checks below
+    if k is not None:
+        return k
     if isinstance(a, (bool, numpy.bool_)):
         return bool
     if isinstance(a, numbers.Integral):
@@ -61,8 +75,12 @@ def _key(a):
 
 
 def result_np_dtype(*args):
-    """The numpy dtype PyTorch's promotion gives for tensors and Python scalars ``args``."""
-    key = tuple(_key(a) for a in args)
+    """The numpy dtype PyTorch's promotion gives for tensors and Python scalars ``args``.
+
+    >>> ember.result_np_dtype(ember.tensor([1, 2]), 2.5)
+    dtype('float32')
+    """
+    key = tuple(map(_key, args))
     dt = _RESULT_CACHE.get(key)
     if dt is None:
         dims, zeros, scalars = [], [], []
@@ -81,9 +99,10 @@ def scalar_value(a):
 
 
 def _cast(x, dt):
-    if hasattr(x, "dtype"):
-        return x if x.dtype == dt else x.astype(dt)
-    return x
+    xdt = getattr(x, "dtype", None)
+    if xdt is None or xdt is dt:  # a Python scalar, or already in dtype
+        return x
+    return x if xdt == dt else x.astype(dt)
 
 
 def _conj(t):
@@ -92,17 +111,65 @@ def _conj(t):
     return t.conjugate() if isinstance(t, complex) else t
 
 
+_PAIR_CACHE: dict = {}
+DEFAULT_DTYPE_CALLBACKS.append(_PAIR_CACHE.clear)
+
+
+_PY_SCALARS = frozenset((int, float, bool, complex))
+
+
 def _binary(cls, name, input, other, dt=None):
-    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        raise TypeError(f"{name}(): expected at least one Tensor argument")
-    input, other = scalar_value(input), scalar_value(other)
+    key = None
     if dt is None:
-        dt = result_np_dtype(input, other)
+        # Hot path: one flat cache key for tensor-tensor and tensor-Python-scalar operands
+        # (scalar types stand for their category); anything else takes the general route.
+        # (Tensor subclasses such as Parameter qualify too, after the exact-type test.)
+        ti, to = type(input), type(other)
+        if ti is Tensor or isinstance(input, Tensor):
+            a = input._data
+            if to is Tensor or isinstance(other, Tensor):
+                b = other._data
+                key = (a.dtype, a.ndim == 0, b.dtype, b.ndim == 0)
+            elif to in _PY_SCALARS:
+                key = (a.dtype, a.ndim == 0, to)
+        elif ti in _PY_SCALARS and isinstance(other, Tensor):
+            b = other._data
+            key = (ti, b.dtype, b.ndim == 0)
+        if key is not None:
+            dt = _PAIR_CACHE.get(key)
+            if dt is None:
+                dt = _PAIR_CACHE[key] = result_np_dtype(input, other)
+    if key is None:
+        if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+            raise TypeError(f"{name}(): expected at least one Tensor argument")
+        input, other = scalar_value(input), scalar_value(other)
+        if dt is None:
+            dt = result_np_dtype(input, other)
     try:
         return cls.apply(input, other, dt)
     except ValueError:
         shapes = [a._data.shape for a in (input, other) if isinstance(a, Tensor)]
         raise broadcast_error(name, *shapes) from None
+    except OverflowError:
+        pass
+    # numpy refuses a Python int outside an integer dtype's range; PyTorch wraps it.
+    try:
+        input, other = (
+            numpy.array(a).astype(dt)[()] if isinstance(a, numbers.Integral) else a
+            for a in (input, other)
+        )
+    except OverflowError:
+        raise scalar_overflow_error(name, input, other, dt) from None
+    return cls.apply(input, other, dt)
+
+
+def scalar_overflow_error(name, *args) -> RuntimeError:
+    """numpy refuses a Python int outside an integer dtype's range; PyTorch's wording."""
+    value = next((a for a in args[:-1] if isinstance(a, numbers.Number)), None)
+    return RuntimeError(
+        f"{name}: value {value} cannot be converted to type {NP_TO_DTYPE[args[-1]]} without "
+        "overflow"
+    )
 
 
 class Add(Function):
@@ -124,6 +191,11 @@ class Sub(Function):
             raise RuntimeError(
                 "Subtraction, the `-` operator, with two bool tensors is not supported. "
                 "Use the `^` or `logical_xor()` operator instead."
+            )
+        if getattr(x, "dtype", None) == numpy.bool_ or getattr(y, "dtype", None) == numpy.bool_:
+            raise RuntimeError(
+                "Subtraction, the `-` operator, with a bool tensor is not supported. If you "
+                "are trying to invert a mask, use the `~` or `logical_not()` operator instead."
             )
         cd = float_compute_dtype(dt)
         out = _cast(x, cd) - _cast(y, cd)
@@ -214,8 +286,10 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
             dt = get_default_dtype().np
         result = _binary(Div, "div", input, other, dt)
     elif rounding_mode == "trunc":
-        result = trunc(div(input, other)) if _is_float_result(input, other) else _int_div(
-            input, other, "trunc"
+        result = (
+            trunc(div(input, other))
+            if _is_float_result(input, other)
+            else _int_div(input, other, "trunc")
         )
     elif rounding_mode == "floor":
         result = floor_divide(input, other)
@@ -234,18 +308,25 @@ def _is_float_result(input, other) -> bool:
 class IntDiv(Function):
     @staticmethod
     def forward(ctx, x, y, dt, mode):
-        x, y = _cast(x, dt), _cast(y, dt)
         xp = ctx.xp
+        if dt.kind in "bc":
+            raise dtype_not_implemented(f"div (rounding_mode='{mode}')", dt)
+        if dt.kind in "iu" and bool((xp.asarray(y) == 0).any()):
+            raise RuntimeError("ZeroDivisionError")
+        cd = float_compute_dtype(dt)
+        x, y = _cast(x, cd), _cast(y, cd)
         if mode == "floor":
+            # numpy's floor_divide is PyTorch's div_floor (fmod-based, NaN for inf // y).
             return xp.asarray(xp.floor_divide(x, y)).astype(dt, copy=False)
         q = xp.floor_divide(x, y)
         r = xp.asarray(x - q * y)
-        fix = (r != 0) & ((r < 0) != (xp.asarray(y) < 0))
+        fix = (r != 0) & ((xp.asarray(x) < 0) != (xp.asarray(y) < 0))
         return xp.asarray(q + fix).astype(dt, copy=False)
 
     @staticmethod
     def backward(ctx, gy):
-        return None, None, None, None
+        need = ctx.needs_input_grad
+        return gy * 0 if need[0] else None, gy * 0 if need[1] else None, None, None
 
 
 def _int_div(input, other, mode):
@@ -259,10 +340,7 @@ def floor_divide(input, other, *, out=None) -> Tensor:
     >>> ember.floor_divide(ember.tensor([7, -7]), 2)
     tensor([ 3, -4])
     """
-    if _is_float_result(input, other):
-        result = floor(div(input, other))
-    else:
-        result = _int_div(input, other, "floor")
+    result = _int_div(input, other, "floor")
     return result if out is None else write_out("floor_divide", out, result)
 
 
@@ -299,6 +377,9 @@ def float_result_dtype(x):
 
 def unary_float(fn, x):
     """Apply ``fn`` in the compute dtype (float32 for 16-bit floats) and round once."""
+    dt = x.dtype
+    if dt.kind in "fc" and dt.itemsize > 2:  # float32/64, complex: computed as they are
+        return fn(x)
     dt = float_result_dtype(x)
     cd = float_compute_dtype(dt)
     y = fn(x if x.dtype == cd else x.astype(cd))
@@ -353,12 +434,30 @@ def log(input: Tensor, *, out=None) -> Tensor:
 class Pow(Function):
     @staticmethod
     def forward(ctx, x, y, dt):
+        xp = ctx.xp
+        if dt == numpy.bool_:
+            raise dtype_not_implemented("pow", dt)
         cd = float_compute_dtype(dt)
         xc, yc = _cast(x, cd), _cast(y, cd)
-        if dt.kind in "iu" and numpy.any(ctx.xp.asarray(yc) < 0):
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
-        out = ctx.xp.power(xc, yc)
-        out = ctx.xp.asarray(out) if cd is dt else ctx.xp.asarray(out).astype(dt)
+        negative = None
+        if dt.kind in "iu":
+            if not hasattr(yc, "dtype"):
+                if yc < 0:
+                    raise RuntimeError("Integers to negative integer powers are not allowed.")
+            else:
+                # PyTorch: a negative tensor exponent gives 1 for base 1, +-1 for base -1, and
+                # 0 otherwise (integer truncation of x ** y).
+                negative = yc < 0
+                if bool(negative.any()):
+                    yc = xp.where(negative, 0, yc)
+                else:
+                    negative = None
+        out = xp.power(xc, yc)
+        if negative is not None:
+            odd = (xp.asarray(y) % 2) != 0
+            sign = xp.where(odd, xc, 1)  # -1 ** odd = -1
+            out = xp.where(negative, xp.where((xc == 1) | (xc == -1), sign, 0), out)
+        out = xp.asarray(out) if cd is dt else xp.asarray(out).astype(dt)
         ctx.save_for_backward(x, y, out)
         return out
 
@@ -374,7 +473,15 @@ class Pow(Function):
             gx = gy * _conj(where(y == 0, 0.0, y * x ** (y - 1)))
         if ctx.needs_input_grad[1]:
             # d/dy x**y = x**y * log(x); PyTorch defines it as 0 where x == 0 and y >= 0.
-            gy_ = gy * _conj(where((x == 0) & (y >= 0), 0.0, out * log(x)))
+            if not isinstance(x, Tensor):  # scalar base: 2 ** t
+                if x == 0:
+                    return None, where(y.real >= 0, 0.0, gy * out * -math.inf), None
+                if isinstance(x, complex):
+                    lg = cmath.log(x)
+                else:
+                    lg = math.log(x) if x > 0 else math.nan
+                return None, gy * _conj(out * lg), None
+            gy_ = gy * _conj(where((x == 0) & (y.real >= 0), 0.0, out * log(x)))
         return gx, gy_, None
 
 
@@ -392,7 +499,8 @@ class Where(Function):
     @staticmethod
     def forward(ctx, condition, x, y, dt):
         ctx.save_for_backward(condition)
-        return ctx.xp.where(condition, _cast(x, dt), _cast(y, dt))
+        # astype: numpy promotes a Python float with a bfloat16 array to float64.
+        return ctx.xp.where(condition, _cast(x, dt), _cast(y, dt)).astype(dt, copy=False)
 
     @staticmethod
     def backward(ctx, gy):
@@ -424,11 +532,13 @@ def where(condition, input=None, other=None, *, out=None):
     return result if out is None else write_out("where", out, result)
 
 
-# -- a few unary ops the core needs; the rest of the family lives in pointwise_math ---------
+# -- a few unary ops the core needs (the other unary ops are in pointwise_math/_sign) ----
 class Trunc(Function):
     @staticmethod
     def forward(ctx, x):
-        return x.copy() if x.dtype.kind in "biu" else unary_float(ctx.xp.trunc, x)
+        if x.dtype.kind in "bc":
+            raise dtype_not_implemented("trunc", x.dtype)
+        return x.copy() if x.dtype.kind in "iu" else unary_float(ctx.xp.trunc, x)
 
     @staticmethod
     def backward(ctx, gy):
@@ -438,7 +548,9 @@ class Trunc(Function):
 class Floor(Function):
     @staticmethod
     def forward(ctx, x):
-        return x.copy() if x.dtype.kind in "biu" else unary_float(ctx.xp.floor, x)
+        if x.dtype.kind in "bc":
+            raise dtype_not_implemented("floor", x.dtype)
+        return x.copy() if x.dtype.kind in "iu" else unary_float(ctx.xp.floor, x)
 
     @staticmethod
     def backward(ctx, gy):
@@ -485,13 +597,21 @@ def conj(input: Tensor) -> Tensor:
 
 
 def _comparison(name, ufunc_name, doc):
+    ordered = name not in ("eq", "ne")
+
     def apply(ctx, x, y, dt):
+        if ordered and dt.kind == "c":  # numpy orders complex numbers; PyTorch refuses
+            raise dtype_not_implemented(name, dt)
         return ctx.xp.asarray(getattr(ctx.xp, ufunc_name)(_cast(x, dt), _cast(y, dt)))
 
-    cls = type(name.capitalize(), (Function,), {
-        "forward": staticmethod(apply),
-        "backward": staticmethod(lambda ctx, gy: (None, None, None)),
-    })
+    cls = type(
+        name.capitalize(),
+        (Function,),
+        {
+            "forward": staticmethod(apply),
+            "backward": staticmethod(lambda ctx, gy: (None, None, None)),
+        },
+    )
 
     def compare(input, other, *, out=None):
         result = _binary(cls, name, input, other)
@@ -502,41 +622,81 @@ def _comparison(name, ufunc_name, doc):
     return compare
 
 
-eq = _comparison("eq", "equal", """Elementwise ``input == other`` as a bool tensor, as ``torch.eq``.
+eq = _comparison(
+    "eq",
+    "equal",
+    """Elementwise ``input == other`` as a bool tensor, as ``torch.eq``.
 
     >>> ember.eq(ember.tensor([1, 2]), 2)
     tensor([False,  True])
-    """)
-ne = _comparison("ne", "not_equal", """Elementwise ``input != other``, as ``torch.ne``.
+    """,
+)
+ne = _comparison(
+    "ne",
+    "not_equal",
+    """Elementwise ``input != other``, as ``torch.ne``.
 
     >>> ember.ne(ember.tensor([1, 2]), 2)
     tensor([ True, False])
-    """)
-lt = _comparison("lt", "less", """Elementwise ``input < other``, as ``torch.lt``.
+    """,
+)
+lt = _comparison(
+    "lt",
+    "less",
+    """Elementwise ``input < other``, as ``torch.lt``.
 
     >>> ember.lt(ember.tensor([1, 2]), 2)
     tensor([ True, False])
-    """)
-le = _comparison("le", "less_equal", """Elementwise ``input <= other``, as ``torch.le``.
+    """,
+)
+le = _comparison(
+    "le",
+    "less_equal",
+    """Elementwise ``input <= other``, as ``torch.le``.
 
     >>> ember.le(ember.tensor([1, 3]), 2)
     tensor([ True, False])
-    """)
-gt = _comparison("gt", "greater", """Elementwise ``input > other``, as ``torch.gt``.
+    """,
+)
+gt = _comparison(
+    "gt",
+    "greater",
+    """Elementwise ``input > other``, as ``torch.gt``.
 
     >>> ember.gt(ember.tensor([1, 3]), 2)
     tensor([False,  True])
-    """)
-ge = _comparison("ge", "greater_equal", """Elementwise ``input >= other``, as ``torch.ge``.
+    """,
+)
+ge = _comparison(
+    "ge",
+    "greater_equal",
+    """Elementwise ``input >= other``, as ``torch.ge``.
 
     >>> ember.ge(ember.tensor([1, 2]), 2)
     tensor([False,  True])
-    """)
+    """,
+)
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
-__all__ += ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less",
-            "less_equal", "not_equal", "floor_divide", "where", "trunc", "floor", "conj"]
+__all__ += [
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "greater",
+    "greater_equal",
+    "less",
+    "less_equal",
+    "not_equal",
+    "floor_divide",
+    "where",
+    "trunc",
+    "floor",
+    "conj",
+]
 
 
 # -- Tensor methods and operators ----------------------------------------------------------
@@ -598,7 +758,98 @@ bind_methods(
     __rpow__=lambda self, other: pow(other, self),
     __ipow__=_inplace(pow, "pow_"),
     __neg__=neg,
-    eq=eq, ne=ne, lt=lt, le=le, gt=gt, ge=ge,
-    __eq__=eq, __ne__=ne, __lt__=lt, __le__=le, __gt__=gt, __ge__=ge,
-    __pos__=lambda self: self,
+    eq=eq,
+    ne=ne,
+    lt=lt,
+    le=le,
+    gt=gt,
+    ge=ge,
+    __eq__=eq,
+    __ne__=ne,
+    __lt__=lt,
+    __le__=le,
+    __gt__=gt,
+    __ge__=ge,
+)
+
+
+# -- the rest of the family: elementwise math and binary/ternary ops -------------------------
+# Imported last: they build on the helpers above. Their names are part of this family.
+from ember._ops import pointwise_binary as _pb  # noqa: E402
+from ember._ops import pointwise_math as _pm  # noqa: E402
+from ember._ops import pointwise_sign as _ps  # noqa: E402
+from ember._ops import pointwise_special as _psp  # noqa: E402
+
+_PUBLIC = {}
+for _mod in (_pm, _psp, _ps, _pb):
+    for _name in _mod.__all__:
+        _PUBLIC[_name] = globals()[_name] = getattr(_mod, _name)
+    __all__ += list(_mod.__all__)
+
+# Tensor methods with an in-place twin (x.sqrt() and x.sqrt_()), then those without one.
+_WITH_INPLACE = (
+    "abs sign sgn exp2 expm1 log2 log10 log1p sqrt rsqrt square sin cos tan asin acos atan "
+    "arcsin arccos arctan sinh cosh tanh asinh acosh atanh arcsinh arccosh arctanh sigmoid "
+    "logit erf erfc erfinv lgamma digamma ceil round frac fix reciprocal relu nan_to_num "
+    "logical_and logical_or logical_xor logical_not bitwise_and bitwise_or bitwise_xor "
+    "bitwise_not bitwise_left_shift bitwise_right_shift remainder fmod atan2 arctan2 hypot "
+    "xlogy clamp clip clamp_min clamp_max lerp addcmul addcdiv"
+).split()
+_PLAIN = (
+    "absolute float_power isnan isinf isposinf isneginf isfinite isreal angle positive "
+    "maximum minimum fmax fmin"
+).split()
+_methods = {}
+for _name in _WITH_INPLACE:
+    _methods[_name] = _PUBLIC[_name]
+    _methods[_name + "_"] = _inplace(_PUBLIC[_name], _name + "_")
+for _name in _PLAIN:
+    _methods[_name] = _PUBLIC[_name]
+_methods["absolute_"] = _methods["abs_"]
+
+
+def _float_power_(self, exponent):
+    if self._data.dtype not in (numpy.float64, numpy.complex128):
+        raise RuntimeError(
+            f"float_power_: the base given to float_power_ has dtype {self.dtype} but the "
+            "operation's result requires dtype float64"
+        )
+    return apply_inplace("float_power_", self, _pb.float_power(self, exponent))
+
+
+def _reflected(fn):
+    return lambda self, other: fn(other, self)
+
+
+bind_methods(
+    **_methods,
+    float_power_=_float_power_,
+    polygamma=lambda self, n: _psp.polygamma(n, self),
+    polygamma_=lambda self, n: apply_inplace("polygamma_", self, _psp.polygamma(n, self)),
+    real=property(_ps.real),
+    imag=property(_ps.imag),
+    fill_=_pb._fill_,
+    zero_=_pb._zero_,
+    copy_=_pb._copy_,
+    __abs__=_ps.abs,
+    __pos__=_ps.positive,
+    __invert__=_pb.bitwise_not,
+    __and__=_pb.bitwise_and,
+    __rand__=_reflected(_pb.bitwise_and),
+    __iand__=_inplace(_pb.bitwise_and, "bitwise_and_"),
+    __or__=_pb.bitwise_or,
+    __ror__=_reflected(_pb.bitwise_or),
+    __ior__=_inplace(_pb.bitwise_or, "bitwise_or_"),
+    __xor__=_pb.bitwise_xor,
+    __rxor__=_reflected(_pb.bitwise_xor),
+    __ixor__=_inplace(_pb.bitwise_xor, "bitwise_xor_"),
+    __lshift__=_pb.bitwise_left_shift,
+    __rlshift__=_reflected(_pb.bitwise_left_shift),
+    __ilshift__=_inplace(_pb.bitwise_left_shift, "bitwise_left_shift_"),
+    __rshift__=_pb.bitwise_right_shift,
+    __rrshift__=_reflected(_pb.bitwise_right_shift),
+    __irshift__=_inplace(_pb.bitwise_right_shift, "bitwise_right_shift_"),
+    __mod__=_pb.remainder,
+    __rmod__=_reflected(_pb.remainder),
+    __imod__=_inplace(_pb.remainder, "remainder_"),
 )
