@@ -77,12 +77,6 @@ def test_modified_saved_output_read_by_a_later_op():
     assert "which is output 0 of Exp, is at version 1" in message
 
 
-@pytest.mark.xfail(
-    reason="pointwise Mul saves both factors even when one gradient is not "
-    "needed (x * 2 saves x), so modifying x later trips the version "
-    "check where PyTorch, which saves only what backward needs, does not",
-    strict=True,
-)
 def test_modifying_a_factor_whose_saved_value_is_not_needed():
     x = ember.ones(3, requires_grad=True)
     a = x * 1

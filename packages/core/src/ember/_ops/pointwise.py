@@ -209,7 +209,10 @@ class Sub(Function):
 class Mul(Function):
     @staticmethod
     def forward(ctx, x, y, dt):
-        ctx.save_for_backward(x, y)
+        # Save only what the needed grads read, so an in-place change of a factor whose own
+        # grad is not needed does not invalidate the graph (as in PyTorch).
+        needs = ctx.needs_input_grad
+        ctx.save_for_backward(x if needs[1] else None, y if needs[0] else None)
         cd = float_compute_dtype(dt)
         out = _cast(x, cd) * _cast(y, cd)
         return out if cd is dt else out.astype(dt)

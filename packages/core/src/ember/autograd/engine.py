@@ -82,6 +82,8 @@ def _fit(node, i, g, shape, dtype):
                 f"{list(d.shape)} but expected shape compatible with {list(shape)}"
             ) from None
     if g._data.dtype != dtype:
+        if g._data.dtype.kind == "c" and dtype.kind != "c":
+            g = g.real  # a real input's gradient is the real part, as PyTorch takes it
         g = g.to(_function._Tensor._dtype_of(dtype))
     return g
 
