@@ -5,7 +5,7 @@ everything Ember covers.
 
 >>> x = ember.tensor([1.0, 2.0], requires_grad=True)
 >>> (x * x).sum().backward()
-... x.grad
+>>> x.grad
 tensor([2., 4.])
 """
 

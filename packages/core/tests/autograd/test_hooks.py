@@ -177,7 +177,7 @@ def test_grad_fn_hook_and_prehook_match_torch():
             lambda gi, go, log=log: log.append(("post", gi[0].tolist(), go[0].tolist()))
         )
         y.exp().sum().backward()
-    assert logs[ember] == pytest.approx(logs[torch]) or logs[ember] == logs[torch]
+    assert [entry[0] for entry in logs[ember]] == [entry[0] for entry in logs[torch]]
     numpy.testing.assert_allclose(logs[ember][0][1], logs[torch][0][1])
     numpy.testing.assert_allclose(logs[ember][1][1], logs[torch][1][1])
 
