@@ -46,9 +46,12 @@ def install(session: nox.Session, *requirements: str) -> None:
 def tests(session: nox.Session, package: str) -> None:
     """Run one package's tests (``all``: install every package, run the top-level tests)."""
     sources = PACKAGES.values() if package == "all" else {CORE, PACKAGES[package]}
+    # core's tests read SummaryWriter's event files back with TensorBoard's own reader.
+    sources = [f"{CORE}[tensorboard]" if s == CORE else s for s in sources]
+    extra = ["tensorboard"] if package in ("core", "all") else []
     torch = [TORCH] if package in NEEDS_TORCH else []
     # One pip call, so the resolver sees the packages and the test tools together.
-    install(session, *sources, *TEST_DEPS, *torch)
+    install(session, *sources, *TEST_DEPS, *torch, *extra)
     if package == "all":
         session.run("pytest", "tests", *session.posargs)
     elif package == "core":
@@ -77,5 +80,6 @@ def bench(session: nox.Session) -> None:
 @nox.session
 def demo(session: nox.Session) -> None:
     """Run the demo (examples/demo.py) with every package installed."""
-    install(session, *PACKAGES.values())
+    # scikit-learn ships the 8x8 digits the CNN demo trains on; tqdm draws its progress bars.
+    install(session, *PACKAGES.values(), "scikit-learn", "tqdm")
     session.run("python", "examples/demo.py", *session.posargs)
