@@ -14,8 +14,10 @@ import copy
 from ember._tensor import Tensor
 from ember.nn import init
 from ember.nn.modules.container import ModuleList
+from ember.nn.modules.dropout import Dropout
 from ember.nn.modules.linear import Linear
 from ember.nn.modules.module import Module
+from ember.nn.modules.normalization import LayerNorm
 from ember.nn.parameter import Parameter
 
 __all__ = [
@@ -39,74 +41,12 @@ class NonDynamicallyQuantizableLinear(Linear):
     printed model matches)."""
 
 
-class _LayerNorm(Module):
-    """Stand-in used only while ``ember.nn.LayerNorm`` is missing; prints as torch's."""
-
-    def __init__(
-        self,
-        normalized_shape,
-        eps=1e-5,
-        elementwise_affine=True,
-        bias=True,
-        device=None,
-        dtype=None,
-    ) -> None:
-        import ember
-
-        super().__init__()
-        if isinstance(normalized_shape, int):
-            normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(normalized_shape)
-        self.eps = eps
-        self.elementwise_affine = elementwise_affine
-        kw = dict(device=device, dtype=dtype)
-        self.weight = Parameter(ember.ones(self.normalized_shape, **kw))
-        self.bias = Parameter(ember.zeros(self.normalized_shape, **kw)) if bias else None
-
-    def forward(self, input: Tensor) -> Tensor:
-        return _F().layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
-
-    def extra_repr(self) -> str:
-        return (
-            f"{self.normalized_shape}, eps={self.eps}, "
-            f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}"
-        )
-
-    def _get_name(self) -> str:
-        return "LayerNorm"
-
-
-class _Dropout(Module):
-    """Stand-in used only while ``ember.nn.Dropout`` is missing; prints as torch's."""
-
-    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
-        super().__init__()
-        self.p = p
-        self.inplace = inplace
-
-    def forward(self, input: Tensor) -> Tensor:
-        return _F().dropout(input, self.p, self.training, self.inplace)
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}, inplace={self.inplace}"
-
-    def _get_name(self) -> str:
-        return "Dropout"
-
-
 def _layer_norm(d_model, eps, bias, device, dtype):
-    from ember.nn.modules import normalization
-
-    cls = getattr(normalization, "LayerNorm", None)
-    if cls is None:
-        return _LayerNorm(d_model, eps=eps, bias=bias, device=device, dtype=dtype)
-    return cls(d_model, eps=eps, bias=bias, device=device, dtype=dtype)
+    return LayerNorm(d_model, eps=eps, bias=bias, device=device, dtype=dtype)
 
 
 def _dropout(p):
-    from ember.nn.modules import dropout
-
-    return getattr(dropout, "Dropout", _Dropout)(p)
+    return Dropout(p)
 
 
 def _get_activation_fn(activation):
