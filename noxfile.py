@@ -26,8 +26,9 @@ CORE = PACKAGES["core"]
 # The PyTorch reference the tests compare against and the benchmarks time against. Always
 # pinned: an unpinned ``torch`` would pull a multi-GB CUDA build.
 TORCH = "torch==2.13.0"
-# ``tests`` parameters whose tests compare against PyTorch and so also install TORCH.
-NEEDS_TORCH = {"core", "all"}
+# ``tests`` parameters whose tests compare against PyTorch (vision: checkpoints written by
+# real torch.save) and so also install TORCH.
+NEEDS_TORCH = {"core", "vision", "all"}
 TEST_DEPS = ("pytest>=8", "hypothesis")
 
 
@@ -58,6 +59,10 @@ def tests(session: nox.Session, package: str) -> None:
         # One run: the unit tests plus every docstring example in the installed package.
         doctests = ["--doctest-modules", "--pyargs", "ember"]
         session.run("pytest", "packages/core/tests", *doctests, *session.posargs)
+    elif package == "vision":
+        # Unit tests plus embervision's docstring examples, as for core.
+        doctests = ["--doctest-modules", "--pyargs", "embervision"]
+        session.run("pytest", "packages/vision/tests", *doctests, *session.posargs)
     else:
         session.run("pytest", f"packages/{package}/tests", *session.posargs)
 
@@ -73,7 +78,8 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Time Ember against PyTorch: ``nox -s bench -- [NAME ...]`` filters workloads."""
-    install(session, CORE, TORCH)
+    # embervision for the ResNet workloads; their PyTorch side is a plain-torch twin.
+    install(session, CORE, PACKAGES["vision"], TORCH)
     session.run("python", "-m", "benchmarks", *session.posargs)
 
 
