@@ -1,24 +1,38 @@
-"""Ember-vs-PyTorch speed benchmarks: ``python -m benchmarks [NAME ...]`` from the repo root.
+"""Ember-vs-PyTorch benchmarks: ``python -m benchmarks [--quick] [NAME ...]`` from the repo root.
 
-A workload is a function decorated with :func:`workload` in a module named
-``benchmarks/bench_<family>.py``; it builds its inputs once, then returns
-:func:`compare`'s result for one Ember callable and its PyTorch twin::
-
-    from benchmarks import compare, workload
-
-
-    @workload
-    def matmul_512():
-        a, b = ember.randn(512, 512), ember.randn(512, 512)
-        ta, tb = torch.from_numpy(a.numpy()), torch.from_numpy(b.numpy())
-        return compare("matmul 512x512", lambda: a @ b, lambda: ta @ tb)
-
-``python -m benchmarks`` imports every ``bench_*`` module, runs each registered workload
-(those whose name contains one of the NAME arguments, when given) and prints one table
-row per workload: median time per call for each side and the ratio ember/torch (above 1
-means Ember is slower). Timings belong here, never in tests.
+A workload is a function ``build(quick: bool) -> Pair`` decorated with :func:`workload` in
+a module named ``benchmarks/bench_<family>.py``; it builds the Ember callable and its
+PyTorch twin with identical shapes and weights (``quick``: tiny shapes, for CI's smoke
+run) and returns them in a :class:`Pair`. The runner times every workload alternately,
+measures each side's peak memory in its own subprocess, prints a table and writes JSON.
+Timings belong here, never in tests.
 """
 
-from benchmarks._harness import WORKLOADS, Result, compare, format_header, format_row, workload
+import os
 
-__all__ = ["WORKLOADS", "Result", "compare", "format_header", "format_row", "workload"]
+# Both sides get the same two threads: BLAS reads these when numpy is first imported (the
+# runner imports numpy only after this package), PyTorch gets torch.set_num_threads(2).
+THREADS = 2
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, str(THREADS))
+
+from benchmarks._harness import (  # noqa: E402
+    WORKLOADS,
+    Pair,
+    Result,
+    compare,
+    format_header,
+    format_row,
+    workload,
+)
+
+__all__ = [
+    "THREADS",
+    "WORKLOADS",
+    "Pair",
+    "Result",
+    "compare",
+    "format_header",
+    "format_row",
+    "workload",
+]

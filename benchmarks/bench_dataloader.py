@@ -18,7 +18,7 @@ import torch.utils.data as tdata
 
 import ember
 import ember.utils.data as edata
-from benchmarks._harness import Result, compare, workload
+from benchmarks._harness import Pair, workload
 
 _BATCH, _BATCHES = 64, 20
 
@@ -51,38 +51,33 @@ def _epoch(loader) -> None:
         pass
 
 
-def _loaders(num_workers: int):
+def _pair(num_workers: int, quick: bool) -> Pair:
     extra = dict(num_workers=num_workers)
     if num_workers:
         extra["persistent_workers"] = True  # time steady-state epochs, not process start
-    ember_loader = edata.DataLoader(_EmberImages(), batch_size=_BATCH, shuffle=True, **extra)
-    torch_loader = tdata.DataLoader(_TorchImages(), batch_size=_BATCH, shuffle=True, **extra)
-    return ember_loader, torch_loader
-
-
-@workload
-def dataloader_images_0_workers() -> Result:
-    """One epoch (20 batches of 64 images) loaded in the main process."""
-    ember_loader, torch_loader = _loaders(0)
-    return compare(
-        "dataloader 20x64 3x64x64, 0 workers",
+    # quick: 2 batches of 4 from the same datasets, enough to exercise the workers.
+    batch = 4 if quick else _BATCH
+    ember_data, torch_data = _EmberImages(), _TorchImages()
+    if quick:
+        ember_data, torch_data = (
+            edata.Subset(ember_data, range(8)),
+            tdata.Subset(torch_data, range(8)),
+        )
+    ember_loader = edata.DataLoader(ember_data, batch_size=batch, shuffle=True, **extra)
+    torch_loader = tdata.DataLoader(torch_data, batch_size=batch, shuffle=True, **extra)
+    return Pair(
         lambda: _epoch(ember_loader),
         lambda: _epoch(torch_loader),
+        repeat=1 if quick else 5,
         warmup=1,
-        repeat=5,
-        number=1,
     )
 
 
-@workload
-def dataloader_images_2_workers() -> Result:
-    """One epoch (20 batches of 64 images) loaded by 2 persistent worker processes."""
-    ember_loader, torch_loader = _loaders(2)
-    return compare(
-        "dataloader 20x64 3x64x64, 2 workers",
-        lambda: _epoch(ember_loader),
-        lambda: _epoch(torch_loader),
-        warmup=1,
-        repeat=5,
-        number=1,
-    )
+@workload("DataLoader epoch 20x64 3x64x64, 0 workers", target=1.0)
+def dataloader_0_workers(quick: bool) -> Pair:
+    return _pair(0, quick)
+
+
+@workload("DataLoader epoch 20x64 3x64x64, 2 workers", target=1.0)
+def dataloader_2_workers(quick: bool) -> Pair:
+    return _pair(2, quick)

@@ -1,6 +1,6 @@
 """``ember.utils``: utilities outside the core tensor API, as ``torch.utils``
-(``checkpoint`` here; ``data`` lives in its own package)."""
+(``checkpoint``, ``data``; ``tensorboard`` is imported on first use, as in PyTorch)."""
 
-from ember.utils import checkpoint
+from ember.utils import checkpoint, data
 
-__all__ = ["checkpoint"]
+__all__ = ["checkpoint", "data"]
