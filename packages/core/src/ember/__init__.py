@@ -119,3 +119,8 @@ for _family in _FAMILIES:
         globals()[_name] = getattr(_family, _name)
     __all__ += list(_family.__all__)
 del _family, _name
+
+# Last: these import ember's public names (ember.utils.data needs ember.Tensor and the ops).
+from ember import utils  # noqa: E402
+
+__all__ += ["utils"]
