@@ -256,6 +256,20 @@ SPECS = [
         ],
     ),
     OpSpec(
+        "diff",
+        ember.diff,
+        torch.diff,
+        ALL,
+        lambda make: [
+            S(make(5)),
+            S(make(3, 4), n=2, dim=0),
+            S(make(4, 3).T, 1, 0),
+            S(make(3, 4), n=6),
+            S(make(0, 3), dim=0),
+            S(make(3, 2), prepend=make(1, 2), append=make(2, 2), dim=0),
+        ],
+    ),
+    OpSpec(
         "cumsum_dtype",
         ember.cumsum,
         torch.cumsum,

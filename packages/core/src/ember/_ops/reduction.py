@@ -47,6 +47,7 @@ from ember.backend import array_module
 from ember.backend.dtypes import get_default_dtype
 
 __all__ = [
+    "diff",
     "sum",
     "mean",
     "sum_to_size",
@@ -560,6 +561,36 @@ def cumsum(input: Tensor, dim: int, *, dtype=None, out=None) -> Tensor:
     return result if out is None else write_out("cumsum", out, result)
 
 
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
+    """The ``n``-th forward difference along ``dim`` (``out[i] = x[i + 1] - x[i]``; logical
+    xor for bool), after concatenating ``prepend``/``append`` along ``dim``, as
+    ``torch.diff``. Composed of slices and subtraction, so it is differentiable.
+
+    >>> ember.diff(ember.tensor([1, 4, 9, 16]))
+    tensor([3, 5, 7])
+    """
+    from ember._ops.shape import cat
+
+    if input.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    d = wrap_dim("diff", dim, input.ndim)
+    parts = [t for t in (prepend, input, append) if t is not None]
+    for t in parts:
+        if t.ndim != input.ndim:
+            raise RuntimeError(
+                f"diff expects prepend or append to be the same dimension as input, got "
+                f"{t.ndim}-d and {input.ndim}-d"
+            )
+    x = cat(parts, d) if len(parts) > 1 else input
+    lead = (slice(None),) * d
+    for _ in range(n):
+        hi, lo = x[lead + (slice(1, None),)], x[lead + (slice(None, -1),)]
+        x = hi.logical_xor(lo) if x._data.dtype.kind == "b" else hi - lo
+    return x
+
+
 class CumProd(Function):
     @staticmethod
     def forward(ctx, x, axis, dt):
@@ -680,6 +711,7 @@ def sum_to_size(input: Tensor, *size) -> Tensor:
 
 
 bind_methods(
+    diff=diff,
     sum=sum,
     mean=mean,
     sum_to_size=sum_to_size,
