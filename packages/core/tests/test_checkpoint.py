@@ -285,7 +285,7 @@ def test_submodule_import_and_names():
     import ember.utils
 
     assert ember.utils.checkpoint is cp
-    assert ember.utils.__all__ == ["checkpoint"]
+    assert ember.utils.__all__ == ["checkpoint", "data"]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         cp.checkpoint(lambda t: t, ember.ones(1, requires_grad=True), use_reentrant=False)

@@ -266,6 +266,59 @@ class Tensor:
         self._requires_grad = False
         return self
 
+    def set_(self, source=None, storage_offset: int = 0, size=None, stride=None) -> Tensor:
+        """Make this tensor share ``source``'s data, shape and strides (writes through either
+        show in both), or become empty with ``set_()``, as ``Tensor.set_``. The storage and
+        explicit ``size``/``stride`` forms are not supported (Ember has no storage objects).
+
+        >>> a, b = ember.zeros(3), ember.ones(2, 2)
+        >>> _ = a.set_(b)
+        >>> _ = a.add_(1)
+        >>> b
+        tensor([[2., 2.],
+                [2., 2.]])
+        """
+        from ember._ops._inplace import check_inplace_leaf
+        from ember.autograd.grad_mode import is_grad_enabled
+
+        if source is not None and not isinstance(source, Tensor):
+            if isinstance(source, (bool, int, float, complex)):
+                raise TypeError(
+                    f"set_(): argument 'source' must be a Tensor or a storage, not "
+                    f"{type(source).__name__}"
+                )
+            raise NotImplementedError(
+                f"set_: a {type(source).__name__} source is not supported; Ember has no storage "
+                "objects, use set_(tensor) or set_()"
+            )
+        if storage_offset != 0 or size is not None or stride is not None:
+            raise NotImplementedError(
+                "set_: the storage_offset/size/stride form is not supported; use set_(tensor) "
+                "with a tensor of the wanted shape, or set_()"
+            )
+        check_inplace_leaf("set_", self)
+        if source is not None and source._data.dtype != self._data.dtype:
+            raise RuntimeError(
+                f"set_: Could not set tensor of type {source.dtype} to a tensor of type "
+                f"{self.dtype}"
+            )
+        if is_grad_enabled() and (
+            self.grad_fn is not None or (source is not None and source._requires_grad)
+        ):
+            # PyTorch records a node whose backward is not implemented; refuse up front.
+            raise NotImplementedError(
+                "set_: differentiating through set_ is not supported; set_ tensors that do not "
+                "require grad, or call it under ember.no_grad()"
+            )
+        if source is None:
+            # A fresh (0,) array of the same dtype and device: the old memory is released.
+            self._data = self._data.reshape(-1)[:0].copy()
+        else:
+            self._data = source._data
+        self._base = None
+        self._bump_version()
+        return self
+
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``, as ``Tensor.backward``.
 

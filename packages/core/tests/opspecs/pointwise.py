@@ -453,6 +453,41 @@ SPECS = [
         UNARY,
         grad=False,
     ),
+    OpSpec(
+        "isclose",
+        # (a, a) and wide tolerances make some elements close; log(a) adds NaNs and -infs
+        lambda a, b: (
+            ember.isclose(a, b),
+            ember.isclose(a, a),
+            ember.isclose(a, b, rtol=0.5, atol=1.0),
+            a.isclose(b, atol=2),
+        ),
+        lambda a, b: (
+            torch.isclose(a, b),
+            torch.isclose(a, a),
+            torch.isclose(a, b, rtol=0.5, atol=1.0),
+            a.isclose(b, atol=2),
+        ),
+        ALL,
+        BINARY_TT,
+        grad=False,
+    ),
+    OpSpec(
+        "isclose_nan",
+        lambda a, b: (
+            ember.isclose(ember.log(a), ember.log(b)),
+            ember.isclose(ember.log(a), ember.log(b), rtol=0.5, atol=0.5, equal_nan=True),
+            ember.isclose(ember.log(a), ember.log(a), equal_nan=True),
+        ),
+        lambda a, b: (
+            torch.isclose(torch.log(a), torch.log(b)),
+            torch.isclose(torch.log(a), torch.log(b), rtol=0.5, atol=0.5, equal_nan=True),
+            torch.isclose(torch.log(a), torch.log(a), equal_nan=True),
+        ),
+        FLOATING,
+        BINARY_TT,
+        grad=False,
+    ),
     # -- arithmetic helpers defined with the core ops (pointwise.py) ------------------------
     OpSpec(
         "floor_divide",

@@ -8,22 +8,26 @@ index's frequency, and is itself differentiable (its backward is the gather agai
 mask and reduces it, so its gradients come from the lookup and the reductions.
 
 ``__all__`` lists names PyTorch also has at top level (``torch.xxx``); ``FUNCTIONAL`` lists
-the names ``ember.nn.functional`` re-exports.
+the names ``ember.nn.functional`` re-exports. ``torch.batch_norm`` and ``torch.instance_norm``
+are defined here, ``torch.embedding`` and ``torch.embedding_bag`` in ``ember._ops.norm``: see
+Note [top-level forms in the other family] there.
 """
 
 from __future__ import annotations
 
 import numpy
 
+from ember._ops import norm as _norm
 from ember._ops._checks import dtype_not_implemented
 from ember._ops.pointwise import where
 from ember._tensor import Tensor
 from ember.autograd.function import Function
+from ember.autograd.grad_mode import is_grad_enabled
 from ember.backend import array_module, device_of
 
 # torch.embedding(weight, input, ...) and torch.embedding_bag (a 4-tuple) differ from their
-# functional forms, so neither goes top level.
-__all__: list = []
+# functional forms: they go top level from ember._ops.norm, and norm's top-level forms from here.
+__all__ = ["batch_norm", "instance_norm"]
 FUNCTIONAL = ["embedding", "embedding_bag", "one_hot"]
 
 
@@ -279,3 +283,104 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         raise RuntimeError("Class values must be smaller than num_classes.")
     out = (d[..., None] == xp.arange(num_classes)).astype("int64")
     return Tensor._make(out)
+
+
+def _bag_aux(
+    weight: Tensor, indices: Tensor, offsets: Tensor, mode: int, include_last_offset, padding_idx
+) -> tuple:
+    """``torch.embedding_bag``'s auxiliary outputs ``(offset2bag, bag_size, max_indices)``
+    as PyTorch's CPU kernel lays them out (its backward state; Ember's backward needs none)."""
+    idx = indices._data
+    xp = _xp(idx)
+    off = offsets._data.astype("int64")
+    num = weight.shape[0]
+    padding_idx = _padding_idx("embedding_bag", padding_idx, num)
+    starts = off[:-1] if include_last_offset else off
+    bags = starts.shape[0]
+    if mode == 0:
+        # Sum records no bag sizes; its float32 fast path (no padding) not even offset2bag,
+        # and the sizes are as long as offsets unless a gradient will be taken.
+        grad = weight._requires_grad and is_grad_enabled()
+        zeros = xp.zeros(bags if grad else off.shape[0], "int64")
+        if weight._data.dtype == numpy.float32 and padding_idx is None:
+            offset2bag = xp.zeros(0, "int64")
+        else:
+            pos = xp.arange(idx.shape[0])
+            offset2bag = (xp.searchsorted(starts, pos, side="right") - 1).astype("int64")
+        return Tensor._make(offset2bag), Tensor._make(zeros), Tensor._make(zeros.copy())
+    pos = xp.arange(idx.shape[0])
+    offset2bag = (xp.searchsorted(starts, pos, side="right") - 1).astype("int64")
+    end = int(off[-1]) if include_last_offset and off.size else idx.shape[0]
+    valid = (pos < end) & (offset2bag >= 0)
+    if padding_idx is not None:
+        valid &= idx != padding_idx
+    bag_size = xp.bincount(offset2bag[valid], minlength=bags)[:bags].astype("int64")
+    if mode == 1:
+        return Tensor._make(offset2bag), Tensor._make(bag_size), Tensor._make(bag_size.copy())
+    # Max: for each bag and feature the index whose row wins (the first of ties), 0 if empty.
+    dim = weight.shape[1]
+    longest = int(bag_size.max()) if bags else 0
+    max_indices = xp.zeros((bags, dim), "int64")
+    if longest:
+        # offsets are ascending, so the valid positions are already grouped by bag
+        ids = idx[valid]
+        bag_of = offset2bag[valid]
+        first = xp.concatenate([xp.zeros(1, "int64"), xp.cumsum(bag_size)[:-1]])
+        slot = xp.arange(ids.shape[0]) - first[bag_of]
+        block = xp.full((bags, longest, dim), -xp.inf)
+        block[bag_of, slot] = weight._data[ids].astype("float64")
+        ids_block = xp.zeros((bags, longest), "int64")
+        ids_block[bag_of, slot] = ids
+        best = block.argmax(axis=1)
+        max_indices = xp.take_along_axis(ids_block, best, axis=1)
+    return Tensor._make(offset2bag), Tensor._make(bag_size), Tensor._make(max_indices)
+
+
+# -- torch.batch_norm / torch.instance_norm: see Note [top-level forms in the other family] --
+def batch_norm(
+    input: Tensor,
+    weight: Tensor | None,
+    bias: Tensor | None,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    training: bool,
+    momentum: float,
+    eps: float,
+    cudnn_enabled: bool,
+) -> Tensor:
+    """Batch normalisation of ``input`` (N, C, *) over all dims but dim 1, as
+    ``torch.batch_norm`` (the low-level form of ``nn.functional.batch_norm``: affine
+    parameters before the running statistics, every argument given; ``cudnn_enabled`` is
+    accepted and ignored).
+
+    >>> x = ember.tensor([[1.0, 2.0], [3.0, 6.0]])
+    >>> ember.batch_norm(x, None, None, None, None, True, 0.1, 1e-5, True)
+    tensor([[-1.0000, -1.0000],
+            [ 1.0000,  1.0000]])
+    """
+    return _norm.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def instance_norm(
+    input: Tensor,
+    weight: Tensor | None,
+    bias: Tensor | None,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    use_input_stats: bool,
+    momentum: float,
+    eps: float,
+    cudnn_enabled: bool,
+) -> Tensor:
+    """Instance normalisation of each (sample, channel) plane of ``input`` (N, C, *), as
+    ``torch.instance_norm`` (the low-level form of ``nn.functional.instance_norm``: affine
+    parameters before the running statistics, every argument given; ``cudnn_enabled`` is
+    accepted and ignored).
+
+    >>> x = ember.tensor([[[1.0, 3.0]]])
+    >>> ember.instance_norm(x, None, None, None, None, True, 0.1, 1e-5, False)
+    tensor([[[-1.0000,  1.0000]]])
+    """
+    return _norm.instance_norm(
+        input, running_mean, running_var, weight, bias, use_input_stats, momentum, eps
+    )

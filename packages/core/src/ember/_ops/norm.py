@@ -9,6 +9,14 @@ recomputed from ``x`` under ``create_graph`` so double backward is exact.
 
 ``__all__`` lists names PyTorch also has at top level (``torch.xxx``); ``FUNCTIONAL`` lists
 the names ``ember.nn.functional`` re-exports.
+
+Note [top-level forms in the other family]
+``torch.batch_norm``/``torch.instance_norm`` and ``torch.embedding``/``torch.embedding_bag``
+take other arguments than their ``nn.functional`` namesakes, and both ``ember`` and
+``ember.nn.functional`` read a family's names off the module, so one module cannot hold both
+forms under one name. Each family's top-level forms therefore live in the *other* family:
+``torch.embedding``/``embedding_bag`` here (thin wrappers over ``ember._ops.embedding``),
+``torch.batch_norm``/``instance_norm`` in ``ember._ops.embedding``.
 """
 
 from __future__ import annotations
@@ -21,8 +29,9 @@ from ember.autograd.function import Function
 from ember.autograd.grad_mode import is_grad_enabled, no_grad
 
 # torch.batch_norm / torch.instance_norm take (input, weight, bias, running_mean, ...) in
-# another order than their functional forms, so only the same-signature names go top level.
-__all__ = ["layer_norm", "group_norm", "rms_norm"]
+# another order than their functional forms: they go top level from ember._ops.embedding
+# (see Note [top-level forms in the other family] for ``embedding`` and ``embedding_bag``).
+__all__ = ["layer_norm", "group_norm", "rms_norm", "embedding", "embedding_bag"]
 FUNCTIONAL = [
     "batch_norm",
     "layer_norm",
@@ -331,3 +340,74 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, o
             out.copy_(y)
         return out
     return y
+
+
+# -- torch.embedding / torch.embedding_bag: see Note [top-level forms in the other family] ---
+# (ember._ops.embedding is imported inside these functions: it imports this module.)
+def embedding(
+    weight: Tensor,
+    indices: Tensor,
+    padding_idx: int = -1,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
+    """Rows of ``weight`` (num_embeddings, dim) picked by the integer ``indices``, as
+    ``torch.embedding`` (the low-level form of ``nn.functional.embedding``: weight first, and
+    a negative ``padding_idx`` means no padding row).
+
+    >>> ember.embedding(ember.tensor([[0.0, 1.0], [2.0, 3.0]]), ember.tensor([1, 1]))
+    tensor([[2., 3.],
+            [2., 3.]])
+    """
+    from ember._ops import embedding as _embedding
+
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx = None
+    return _embedding.embedding(
+        indices, weight, padding_idx, scale_grad_by_freq=scale_grad_by_freq, sparse=sparse
+    )
+
+
+def embedding_bag(
+    weight: Tensor,
+    indices: Tensor,
+    offsets: Tensor,
+    scale_grad_by_freq: bool = False,
+    mode: int = 0,
+    sparse: bool = False,
+    per_sample_weights: Tensor | None = None,
+    include_last_offset: bool = False,
+    padding_idx: int | None = None,
+) -> tuple:
+    """Bag reductions of embedding rows as ``torch.embedding_bag``: ``mode`` 0/1/2 is
+    sum/mean/max over the bags that the 1-D ``offsets`` cut the 1-D ``indices`` into; returns
+    ``(output, offset2bag, bag_size, max_indices)`` with the auxiliary tensors laid out as
+    PyTorch's CPU kernel gives them.
+
+    >>> w = ember.tensor([[0.0, 1.0], [2.0, 3.0]])
+    >>> ember.embedding_bag(w, ember.tensor([0, 1, 1]), ember.tensor([0, 1]))[0]
+    tensor([[0., 1.],
+            [4., 6.]])
+    """
+    from ember._ops import embedding as _embedding
+
+    for arg, what in ((indices, "indices"), (offsets, "offsets")):
+        if not isinstance(arg, Tensor):
+            raise TypeError(
+                f"embedding_bag(): argument '{what}' must be Tensor, not {type(arg).__name__}"
+            )
+    if mode not in (0, 1, 2):
+        raise RuntimeError(f"embedding_bag: `mode` must be sum, mean, or max, got {mode!r}")
+    output = _embedding.embedding_bag(
+        indices,
+        weight,
+        offsets,
+        scale_grad_by_freq=scale_grad_by_freq,
+        mode=("sum", "mean", "max")[mode],
+        sparse=sparse,
+        per_sample_weights=per_sample_weights,
+        include_last_offset=include_last_offset,
+        padding_idx=padding_idx,
+    )
+    aux = _embedding._bag_aux(weight, indices, offsets, mode, include_last_offset, padding_idx)
+    return (output, *aux)

@@ -681,6 +681,91 @@ ge = _comparison(
 )
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
+
+# -- closeness -----------------------------------------------------------------------------
+def _check_close_args(op: str, input, other, rtol, atol) -> None:
+    for arg, what in ((input, "input"), (other, "other")):
+        if not isinstance(arg, Tensor):
+            raise TypeError(f"{op}(): argument '{what}' must be Tensor, not {type(arg).__name__}")
+    if input._data.dtype != other._data.dtype:
+        raise RuntimeError(
+            f"{op}: expected both tensors to have the same dtype, got {input.dtype} and "
+            f"{other.dtype}"
+        )
+    if rtol < 0:
+        raise RuntimeError(f"{op}: rtol must be greater than or equal to zero, but got {rtol}")
+    if atol < 0:
+        raise RuntimeError(f"{op}: atol must be greater than or equal to zero, but got {atol}")
+
+
+class IsClose(Function):
+    # Primitive: one pass on raw arrays; a closeness mask carries no gradient.
+    @staticmethod
+    def forward(ctx, x, y, rtol, atol, equal_nan):
+        xp = ctx.xp
+        close = xp.asarray(xp.equal(x, y))
+        exact = x.dtype.kind in "biu"
+        if equal_nan and not exact:
+            close = close | (xp.isnan(x) & xp.isnan(y))
+        if exact and rtol == 0 and atol == 0:
+            return close
+        if exact:  # PyTorch measures integer closeness in the default float dtype
+            x, y = x.astype(get_default_dtype().np), y.astype(get_default_dtype().np)
+        error = xp.abs(x - y)
+        allowed = atol + rtol * xp.abs(y)
+        return xp.asarray(close | (xp.isfinite(error) & (error <= allowed)))
+
+    @staticmethod
+    def backward(ctx, gy):
+        return None, None, None, None, None
+
+
+def isclose(
+    input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> Tensor:
+    """Elementwise ``|input - other| <= atol + rtol * |other|`` as a bool tensor of the
+    broadcast shape, as ``torch.isclose``: both tensors must share a dtype; equal values
+    (infinities included) are close, NaNs only with ``equal_nan``; integers are compared in
+    the default float dtype.
+
+    >>> ember.isclose(ember.tensor([1.0, 2.0]), ember.tensor([1.0, 2.1]))
+    tensor([ True, False])
+    """
+    _check_close_args("isclose", input, other, rtol, atol)
+    try:
+        return IsClose.apply(input, other, float(rtol), float(atol), bool(equal_nan))
+    except ValueError:
+        raise broadcast_error("isclose", input._data.shape, other._data.shape) from None
+
+
+def allclose(
+    input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> bool:
+    """Whether every element of ``input`` is close to ``other`` (see ``isclose``), as a Python
+    bool, as ``torch.allclose``.
+
+    >>> ember.allclose(ember.tensor([1.0, 2.0]), ember.tensor([1.0, 2.000001]))
+    True
+    """
+    _check_close_args("allclose", input, other, rtol, atol)
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    """``True`` if both tensors have the same shape and elements (after type promotion, so
+    dtypes may differ; NaN never equals NaN), as ``torch.equal``.
+
+    >>> ember.equal(ember.tensor([1, 2]), ember.tensor([1.0, 2.0]))
+    True
+    """
+    for arg, what in ((input, "input"), (other, "other")):
+        if not isinstance(arg, Tensor):
+            raise TypeError(f"equal(): argument '{what}' must be Tensor, not {type(arg).__name__}")
+    if input._data.shape != other._data.shape:
+        return False
+    return bool(eq(input, other)._data.all())
+
+
 subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
 __all__ += [
     "eq",
@@ -694,6 +779,9 @@ __all__ += [
     "less",
     "less_equal",
     "not_equal",
+    "isclose",
+    "allclose",
+    "equal",
     "floor_divide",
     "where",
     "trunc",
@@ -767,6 +855,9 @@ bind_methods(
     le=le,
     gt=gt,
     ge=ge,
+    isclose=isclose,
+    allclose=allclose,
+    equal=equal,
     __eq__=eq,
     __ne__=ne,
     __lt__=lt,

@@ -1,6 +1,7 @@
 """The module classes of ``ember.nn``: the base ``Module``, containers and layers.
 
-Each family module lists its classes in ``__all__``; they are re-exported here.
+Each family module lists its classes in ``__all__``; they are re-exported here. ``lazy``
+(``LazyModuleMixin``) is reachable as ``ember.nn.modules.lazy`` only, as in PyTorch.
 """
 
 from ember.nn.modules import (
@@ -12,6 +13,7 @@ from ember.nn.modules import (
     dropout,
     flatten,
     fold,
+    lazy,  # noqa: F401 - ember.nn.modules.lazy, not re-exported (as PyTorch)
     linear,
     loss,
     module,

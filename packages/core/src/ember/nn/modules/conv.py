@@ -1,4 +1,5 @@
-"""Convolution layers, as in ``torch.nn``: ``Conv1d/2d/3d`` and ``ConvTranspose1d/2d/3d``."""
+"""Convolution layers, as in ``torch.nn``: ``Conv1d/2d/3d``, ``ConvTranspose1d/2d/3d`` and
+their lazy forms ``LazyConv1d/2d/3d``, ``LazyConvTranspose1d/2d/3d``."""
 
 from __future__ import annotations
 
@@ -8,10 +9,24 @@ import numpy
 
 from ember._tensor import Tensor
 from ember.nn import init
+from ember.nn.modules.lazy import LazyModuleMixin
 from ember.nn.modules.module import Module
-from ember.nn.parameter import Parameter
+from ember.nn.parameter import Parameter, UninitializedParameter
 
-__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
+__all__ = [
+    "Conv1d",
+    "Conv2d",
+    "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
+    "LazyConv1d",
+    "LazyConv2d",
+    "LazyConv3d",
+    "LazyConvTranspose1d",
+    "LazyConvTranspose2d",
+    "LazyConvTranspose3d",
+]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 _NUMPY_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
@@ -341,3 +356,154 @@ class ConvTranspose3d(_ConvTransposeNd):
 
     _n = 3
     _fn_name = "conv_transpose3d"
+
+
+# -- lazy forms: in_channels from the first input ------------------------------------------
+class _LazyConvXdMixin(LazyModuleMixin):
+    def _lazy_placeholders(self, out_channels: int, bias: bool, device, dtype) -> None:
+        # The base class was built with in/out channels 0 and no bias; swap in placeholders.
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        self.out_channels = out_channels
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+
+    def reset_parameters(self) -> None:
+        """Initialise as the eager layer once the parameters have their shapes."""
+        if not self.has_uninitialized_params() and self.in_channels != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input: Tensor, *args, **kwargs) -> None:
+        """Take ``in_channels`` from ``input`` (dim 1, or 0 unbatched) and materialise."""
+        from ember.autograd.grad_mode import no_grad
+
+        if not self.has_uninitialized_params():
+            return
+        n = self._n
+        if input.ndim not in (n + 1, n + 2):
+            raise RuntimeError(
+                f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to "
+                f"{type(self).__name__}, but got input of size: {input.shape}"
+            )
+        self.in_channels = input.shape[1] if input.ndim == n + 2 else input.shape[0]
+        if self.in_channels % self.groups != 0:
+            raise ValueError("in_channels must be divisible by groups")
+        with no_grad():
+            if self.transposed:
+                shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
+            else:
+                shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
+            self.weight.materialize(shape)
+            if self.bias is not None:
+                self.bias.materialize((self.out_channels,))
+            self.reset_parameters()
+
+
+class _LazyConv(_LazyConvXdMixin):
+    def __init__(
+        self,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device=None,
+        dtype=None,
+    ) -> None:
+        super().__init__(
+            0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode,
+            device, dtype,
+        )  # fmt: skip
+        self._lazy_placeholders(out_channels, bias, device, dtype)
+
+
+class _LazyConvTranspose(_LazyConvXdMixin):
+    def __init__(
+        self,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation=1,
+        padding_mode: str = "zeros",
+        device=None,
+        dtype=None,
+    ) -> None:
+        super().__init__(
+            0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation,
+            padding_mode, device, dtype,
+        )  # fmt: skip
+        self._lazy_placeholders(out_channels, bias, device, dtype)
+
+
+class LazyConv1d(_LazyConv, Conv1d):
+    """A ``Conv1d`` whose ``in_channels`` comes from the first input, as
+    ``torch.nn.LazyConv1d``; it becomes a ``Conv1d`` after that forward.
+
+    >>> ember.nn.LazyConv1d(4, 3)
+    LazyConv1d(0, 4, kernel_size=(3,), stride=(1,))
+    """
+
+    cls_to_become = Conv1d
+
+
+class LazyConv2d(_LazyConv, Conv2d):
+    """A ``Conv2d`` whose ``in_channels`` comes from the first input, as
+    ``torch.nn.LazyConv2d``; it becomes a ``Conv2d`` after that forward.
+
+    >>> layer = ember.nn.LazyConv2d(4, 3)
+    >>> _ = layer(ember.ones(1, 2, 5, 5))
+    >>> layer
+    Conv2d(2, 4, kernel_size=(3, 3), stride=(1, 1))
+    """
+
+    cls_to_become = Conv2d
+
+
+class LazyConv3d(_LazyConv, Conv3d):
+    """A ``Conv3d`` whose ``in_channels`` comes from the first input, as
+    ``torch.nn.LazyConv3d``; it becomes a ``Conv3d`` after that forward.
+
+    >>> ember.nn.LazyConv3d(2, 3, bias=False).has_uninitialized_params()
+    True
+    """
+
+    cls_to_become = Conv3d
+
+
+class LazyConvTranspose1d(_LazyConvTranspose, ConvTranspose1d):
+    """A ``ConvTranspose1d`` whose ``in_channels`` comes from the first input, as
+    ``torch.nn.LazyConvTranspose1d``.
+
+    >>> ember.nn.LazyConvTranspose1d(2, 3, stride=2)
+    LazyConvTranspose1d(0, 2, kernel_size=(3,), stride=(2,))
+    """
+
+    cls_to_become = ConvTranspose1d
+
+
+class LazyConvTranspose2d(_LazyConvTranspose, ConvTranspose2d):
+    """A ``ConvTranspose2d`` whose ``in_channels`` comes from the first input, as
+    ``torch.nn.LazyConvTranspose2d``.
+
+    >>> ember.nn.LazyConvTranspose2d(2, 2)(ember.ones(1, 3, 4, 4)).shape
+    ember.Size([1, 2, 5, 5])
+    """
+
+    cls_to_become = ConvTranspose2d
+
+
+class LazyConvTranspose3d(_LazyConvTranspose, ConvTranspose3d):
+    """A ``ConvTranspose3d`` whose ``in_channels`` comes from the first input, as
+    ``torch.nn.LazyConvTranspose3d``.
+
+    >>> ember.nn.LazyConvTranspose3d(2, 2).has_uninitialized_params()
+    True
+    """
+
+    cls_to_become = ConvTranspose3d

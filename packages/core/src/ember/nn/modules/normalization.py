@@ -1,6 +1,6 @@
 """Normalisation layers, as in ``torch.nn``: BatchNorm1d/2d/3d, InstanceNorm1d/2d/3d,
 LayerNorm, GroupNorm, RMSNorm and LocalResponseNorm (state_dict keys, defaults, init and
-reprs as PyTorch's)."""
+reprs as PyTorch's), and the lazy LazyBatchNorm1d/2d/3d, LazyInstanceNorm1d/2d/3d."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import warnings
 from ember._ops import norm as F
 from ember._tensor import Tensor
 from ember.nn import init
+from ember.nn.modules.lazy import LazyModuleMixin
 from ember.nn.modules.module import Module
-from ember.nn.parameter import Parameter
+from ember.nn.parameter import Parameter, UninitializedBuffer, UninitializedParameter
 
 __all__ = [
     "BatchNorm1d",
@@ -24,6 +25,12 @@ __all__ = [
     "GroupNorm",
     "RMSNorm",
     "LocalResponseNorm",
+    "LazyBatchNorm1d",
+    "LazyBatchNorm2d",
+    "LazyBatchNorm3d",
+    "LazyInstanceNorm1d",
+    "LazyInstanceNorm2d",
+    "LazyInstanceNorm3d",
 ]
 
 
@@ -420,3 +427,132 @@ class LocalResponseNorm(Module):
 
     def extra_repr(self) -> str:
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+# -- lazy forms: num_features from the first input -----------------------------------------
+class _LazyNormBase(LazyModuleMixin, _NormBase):
+    def __init__(
+        self,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        device=None,
+        dtype=None,
+        *,
+        bias: bool = True,
+    ) -> None:
+        from ember._ops.creation import tensor
+
+        # Built without affine parameters and statistics; placeholders take their places.
+        super().__init__(0, eps, momentum, False, False, device, dtype, bias=False)
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        if affine:
+            self.weight = UninitializedParameter(device=device, dtype=dtype)
+            if bias:
+                self.bias = UninitializedParameter(device=device, dtype=dtype)
+        if track_running_stats:
+            self.running_mean = UninitializedBuffer(device=device, dtype=dtype)
+            self.running_var = UninitializedBuffer(device=device, dtype=dtype)
+            self.num_batches_tracked = tensor(0, device=device)
+
+    def reset_parameters(self) -> None:
+        """Reset as the eager layer once the parameters have their shapes."""
+        if not self.has_uninitialized_params() and self.num_features != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input: Tensor) -> None:
+        """Take ``num_features`` from ``input.shape[1]`` and materialise the placeholders."""
+        from ember.autograd.grad_mode import no_grad
+
+        if not self.has_uninitialized_params():
+            return
+        with no_grad():
+            self.num_features = input.shape[1]
+            if self.affine:
+                self.weight.materialize((self.num_features,))
+                if self.bias is not None:
+                    self.bias.materialize((self.num_features,))
+            if self.track_running_stats:
+                self.running_mean.materialize((self.num_features,))
+                self.running_var.materialize((self.num_features,))
+            self.reset_parameters()
+
+
+class LazyBatchNorm1d(_LazyNormBase, _BatchNorm):
+    """A ``BatchNorm1d`` whose ``num_features`` comes from the first input, as
+    ``torch.nn.LazyBatchNorm1d``; it becomes a ``BatchNorm1d`` after that forward.
+
+    >>> ember.nn.LazyBatchNorm1d()
+    LazyBatchNorm1d(0, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)
+    """
+
+    cls_to_become = BatchNorm1d
+    _dims = BatchNorm1d._dims
+    _expected = BatchNorm1d._expected
+
+
+class LazyBatchNorm2d(_LazyNormBase, _BatchNorm):
+    """A ``BatchNorm2d`` whose ``num_features`` comes from the first input, as
+    ``torch.nn.LazyBatchNorm2d``; it becomes a ``BatchNorm2d`` after that forward.
+
+    >>> layer = ember.nn.LazyBatchNorm2d()
+    >>> _ = layer(ember.randn(2, 3, 4, 4))
+    >>> layer
+    BatchNorm2d(3, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)
+    """
+
+    cls_to_become = BatchNorm2d
+    _dims = BatchNorm2d._dims
+    _expected = BatchNorm2d._expected
+
+
+class LazyBatchNorm3d(_LazyNormBase, _BatchNorm):
+    """A ``BatchNorm3d`` whose ``num_features`` comes from the first input, as
+    ``torch.nn.LazyBatchNorm3d``; it becomes a ``BatchNorm3d`` after that forward.
+
+    >>> list(ember.nn.LazyBatchNorm3d(affine=False).state_dict())
+    ['running_mean', 'running_var', 'num_batches_tracked']
+    """
+
+    cls_to_become = BatchNorm3d
+    _dims = BatchNorm3d._dims
+    _expected = BatchNorm3d._expected
+
+
+class LazyInstanceNorm1d(_LazyNormBase, _InstanceNorm):
+    """An ``InstanceNorm1d`` whose ``num_features`` comes from ``input.shape[1]``, as
+    ``torch.nn.LazyInstanceNorm1d``.
+
+    >>> ember.nn.LazyInstanceNorm1d()
+    LazyInstanceNorm1d(0, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)
+    """
+
+    cls_to_become = InstanceNorm1d
+    _no_batch_dim = InstanceNorm1d._no_batch_dim
+
+
+class LazyInstanceNorm2d(_LazyNormBase, _InstanceNorm):
+    """An ``InstanceNorm2d`` whose ``num_features`` comes from ``input.shape[1]``, as
+    ``torch.nn.LazyInstanceNorm2d``.
+
+    >>> layer = ember.nn.LazyInstanceNorm2d()
+    >>> layer(ember.randn(2, 3, 4, 4)).shape, layer.weight.shape
+    (ember.Size([2, 3, 4, 4]), ember.Size([3]))
+    """
+
+    cls_to_become = InstanceNorm2d
+    _no_batch_dim = InstanceNorm2d._no_batch_dim
+
+
+class LazyInstanceNorm3d(_LazyNormBase, _InstanceNorm):
+    """An ``InstanceNorm3d`` whose ``num_features`` comes from ``input.shape[1]``, as
+    ``torch.nn.LazyInstanceNorm3d``.
+
+    >>> ember.nn.LazyInstanceNorm3d().has_uninitialized_params()
+    True
+    """
+
+    cls_to_become = InstanceNorm3d
+    _no_batch_dim = InstanceNorm3d._no_batch_dim
