@@ -190,3 +190,19 @@ def test_groupnorm_rejects_indivisible_channels():
 def test_norm_rejects_integer_input():
     with pytest.raises(NotImplementedError, match="layer_norm"):
         ember.nn.functional.layer_norm(ember.ones(2, 3, dtype=ember.int64), (3,))
+
+
+def test_old_checkpoint_without_num_batches_tracked_loads_like_torch():
+    # A state_dict without metadata (or version < 2) predates num_batches_tracked: PyTorch
+    # fills it with 0; with version-2 metadata the key is reported missing.
+    import torch
+
+    for lib in (ember, torch):
+        m = lib.nn.Sequential(lib.nn.BatchNorm2d(3))
+        old = {k: v for k, v in m.state_dict().items() if "num_batches" not in k}
+        assert not m.load_state_dict(old).missing_keys
+        assert int(m[0].num_batches_tracked) == 0
+        current = m.state_dict()
+        del current["0.num_batches_tracked"]
+        with pytest.raises(RuntimeError, match="num_batches_tracked"):
+            m.load_state_dict(current)

@@ -129,7 +129,13 @@ def register_model(name: str | None = None) -> Callable[[Callable], Callable]:
 
     def wrapper(fn: Callable) -> Callable:
         key = name if name is not None else fn.__name__
-        if key in BUILTIN_MODELS:
+        previous = BUILTIN_MODELS.get(key)
+        # The same builder imported a second time (pytest's doctest collection re-imports
+        # modules) replaces itself; a different function under a taken name is an error.
+        if previous is not None and (previous.__module__, previous.__qualname__) != (
+            fn.__module__,
+            fn.__qualname__,
+        ):
             raise ValueError(f"An entry is already registered under the name '{key}'.")
         BUILTIN_MODELS[key] = fn
         return fn

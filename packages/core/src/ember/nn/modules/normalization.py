@@ -106,6 +106,25 @@ class _NormBase(Module):
             f"track_running_stats={self.track_running_stats}"
         )
 
+    # Version 2 added num_batches_tracked; checkpoints saved before it (many published
+    # torchvision weights) lack the key, and PyTorch fills it with 0 on load instead of
+    # reporting it missing. We do the same; a state_dict without metadata counts as old.
+    _version = 2
+
+    def _load_from_state_dict(
+        self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+    ) -> None:
+        version = local_metadata.get("version", None)
+        if (version is None or version < 2) and self.track_running_stats:
+            key = prefix + "num_batches_tracked"
+            if key not in state_dict and self.num_batches_tracked is not None:
+                from ember._ops.creation import zeros_like
+
+                state_dict[key] = zeros_like(self.num_batches_tracked)
+        super()._load_from_state_dict(
+            state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+        )
+
 
 class _BatchNorm(_NormBase):
     _dims: tuple = ()
