@@ -121,6 +121,6 @@ for _family in _FAMILIES:
 del _family, _name
 
 # Last: these import ember's public names (ember.utils.data needs ember.Tensor and the ops).
-from ember import hub, utils  # noqa: E402
+from ember import distributed, hub, utils  # noqa: E402
 
-__all__ += ["hub", "utils"]
+__all__ += ["distributed", "hub", "utils"]

@@ -1,12 +1,13 @@
 """``ember.nn``: modules, parameters, layers and losses, as ``torch.nn``."""
 
-from ember.nn import functional, init, modules, utils
+from ember.nn import functional, init, modules, parallel, utils
 from ember.nn.parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 
 __all__ = [
     "functional",
     "init",
     "modules",
+    "parallel",
     "utils",
     "Parameter",
     "Buffer",

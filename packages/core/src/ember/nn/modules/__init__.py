@@ -5,6 +5,7 @@ Each family module lists its classes in ``__all__``; they are re-exported here. 
 """
 
 from ember.nn.modules import (
+    _sync_batchnorm,
     activation,
     channelshuffle,
     container,
@@ -35,6 +36,7 @@ FAMILIES = (
     conv,
     pooling,
     normalization,
+    _sync_batchnorm,
     dropout,
     sparse,
     rnn,
