@@ -69,8 +69,8 @@ def test_interpolate_errors():
         F.interpolate(x, size=2, align_corners=True)
     with pytest.raises(NotImplementedError, match="bilinear mode needs 4D input"):
         F.interpolate(ember.ones(1, 1, 4), size=2, mode="bilinear")
-    with pytest.raises(NotImplementedError, match="antialias"):
-        F.interpolate(x, size=2, mode="bilinear", antialias=True)
+    with pytest.raises(ValueError, match="Anti-alias option"):
+        F.interpolate(x, size=2, mode="nearest", antialias=True)
 
 
 def test_grid_sample_and_affine_grid_warn_without_align_corners():

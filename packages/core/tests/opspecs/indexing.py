@@ -522,4 +522,58 @@ SPECS = [
         FLOATING,
         lambda make: [S(make(3, 4), idx(1, 1), make(2), accumulate=True)],
     ),
+    # -- counting (bincount, histc, histogram): PyTorch has no derivative for these ----------
+    OpSpec(
+        "bincount",
+        ember.bincount,
+        torch.bincount,
+        FLOATING + HALF + INTEGRAL,
+        lambda make: [
+            S(idx(0, 1, 1, 4, 1)),
+            S(idx(2, 0, 2), minlength=5),
+            S(idx(0, 1, 1, 4, 1), make(5)),
+            S(idx(3, 3), make(2), 2),
+            S(Fixed(numpy.zeros(0, I64)), minlength=3),
+        ],
+        grad=False,
+        tol=HALF_TOL,
+    ),
+    OpSpec(
+        "histc",
+        ember.histc,
+        torch.histc,
+        FLOATING + ("float16",),
+        lambda make: [
+            S(make(40), bins=6),
+            S(make(5, 8), bins=7, min=-1, max=1),
+            S(make(0), bins=3),
+            S(numpy.full(4, 0.5), bins=4),
+        ],
+        grad=False,
+    ),
+    OpSpec(
+        "histogram",
+        lambda x, bins, **kw: ember.histogram(x, bins, **kw),
+        lambda x, bins, **kw: torch.histogram(x, bins, **kw),
+        FLOATING,
+        lambda make: [
+            S(make(40), 6),
+            S(make(4, 10), 5, range=(-1.0, 2.0), density=True),
+            S(make(40), 3, weight=make(40, low=0, high=1)),
+            S(make(0), 2),
+            S(numpy.full(3, 2.0), 2),
+        ],
+        grad=False,
+    ),
+    OpSpec(
+        "histogram_edges",
+        lambda x, e, **kw: ember.histogram(x, ember.sort(e).values, **kw),
+        lambda x, e, **kw: torch.histogram(x, torch.sort(e).values, **kw),
+        FLOATING,
+        lambda make: [
+            S(make(40), make(5)),
+            S(make(40), make(7), weight=make(40, low=0, high=1), density=True),
+        ],
+        grad=False,
+    ),
 ]

@@ -94,6 +94,20 @@ SPECS = [
         tol={"float32": (1e-5, 1e-5)},
     ),
     OpSpec(
+        "interpolate_antialias",
+        _interp(EF),
+        _interp(TF),
+        FLOATING,
+        lambda make: [
+            S(make(1, 2, 9, 11), size=(4, 5), mode="bilinear", antialias=True),
+            S(make(2, 1, 7, 6), size=(3, 10), mode="bilinear", align_corners=True, antialias=True),
+            S(make(1, 2, 9, 8), scale_factor=0.4, mode="bicubic", antialias=True),
+            S(make(1, 1, 6, 7), size=(13, 3), mode="bicubic", align_corners=True, antialias=True),
+            S(make(1, 2, 10, 9), size=(4, 4), mode="lanczos", antialias=True),
+        ],
+        tol={"float32": (1e-5, 1e-5)},
+    ),
+    OpSpec(
         "interpolate_area",
         _interp(EF),
         _interp(TF),

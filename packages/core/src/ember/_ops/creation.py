@@ -1129,8 +1129,31 @@ def _fill_random(op: str, self: Tensor, make, generator) -> Tensor:
     return self
 
 
+def _scalar_arg(op: str, name: str, pos: int, v, integral: bool = False):
+    """A Python float (or int) from a number, a numpy scalar or a 0-d tensor that does not
+    require grad: the arguments PyTorch's parser accepts for a ``float``/``int`` parameter
+    (a 0-d integer tensor is an ``int``; anything else is a TypeError naming it)."""
+    kind = "int" if integral else "float"
+    if isinstance(v, Tensor) and v._data.ndim == 0 and not v.requires_grad:
+        dk = v._data.dtype.kind
+        if not integral or dk in "iu":
+            value = v.item()
+            return value.real if isinstance(value, complex) else value
+    elif isinstance(v, numpy.generic) and not isinstance(v, numpy.bool_):
+        if isinstance(v, numpy.integer) or (not integral and isinstance(v, numpy.floating)):
+            return v.item()
+    elif isinstance(v, builtins.int) and not (integral and isinstance(v, bool)):
+        return builtins.int(v)
+    elif isinstance(v, builtins.float) and not integral:
+        return v
+    raise TypeError(
+        f"{op}(): argument '{name}' (position {pos}) must be {kind}, not {type(v).__name__}"
+    )
+
+
 def _uniform_(self, from_=0.0, to=1.0, *, generator=None, **kwargs) -> Tensor:
-    from_ = kwargs.pop("from", from_)
+    from_ = _scalar_arg("uniform_", "from", 1, kwargs.pop("from", from_))
+    to = _scalar_arg("uniform_", "to", 2, to)
     _no_extra("uniform_", kwargs)
     _float_dtype_check("uniform_", "check_uniform_bounds", self._data.dtype)
     if from_ > to:
@@ -1146,6 +1169,8 @@ def _uniform_(self, from_=0.0, to=1.0, *, generator=None, **kwargs) -> Tensor:
 
 
 def _normal_(self, mean=0.0, std=1.0, *, generator=None) -> Tensor:
+    mean = _scalar_arg("normal_", "mean", 1, mean)
+    std = _scalar_arg("normal_", "std", 2, std)
     _float_dtype_check("normal_", "normal_kernel", self._data.dtype)
     if std < 0:
         raise RuntimeError(f"normal_: expects std >= 0.0, but found std {std}")
@@ -1154,7 +1179,77 @@ def _normal_(self, mean=0.0, std=1.0, *, generator=None) -> Tensor:
     )
 
 
+def _log_normal_(self, mean=1.0, std=2.0, *, generator=None) -> Tensor:
+    """Fill with ``exp(N(mean, std**2))`` samples, as ``torch.Tensor.log_normal_``.
+
+    >>> bool((ember.empty(3).log_normal_() > 0).all())
+    True
+    """
+    mean = _scalar_arg("log_normal_", "mean", 1, mean)
+    std = _scalar_arg("log_normal_", "std", 2, std)
+    _float_dtype_check("log_normal_", "log_normal_cpu", self._data.dtype, complex_ok=False)
+    if not std > 0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
+    xp = array_module(self._data)
+    return _fill_random(
+        "log_normal_",
+        self,
+        lambda g, s, t: xp.exp(g._normal(s, numpy.float64) * std + mean),
+        generator,
+    )
+
+
+def _cauchy_(self, median=0.0, sigma=1.0, *, generator=None) -> Tensor:
+    """Fill with Cauchy(median, sigma) samples, as ``torch.Tensor.cauchy_``.
+
+    >>> ember.empty(2).cauchy_().shape
+    ember.Size([2])
+    """
+    median = _scalar_arg("cauchy_", "median", 1, median)
+    sigma = _scalar_arg("cauchy_", "sigma", 2, sigma)
+    dt = self._data.dtype
+    if dt.kind != "f" and dt != _dtypes.bfloat16.np:
+        raise RuntimeError(
+            "Cauchy distribution is a continuous probability distribution. dtype must be a "
+            f"floating point but you specified {NP_TO_DTYPE[dt]}"
+        )
+    if not sigma > 0:
+        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
+    xp = array_module(self._data)
+    return _fill_random(
+        "cauchy_",
+        self,
+        lambda g, s, t: median + sigma * xp.tan(math.pi * (g._uniform(s, numpy.float64) - 0.5)),
+        generator,
+    )
+
+
+def _geometric_(self, p, *, generator=None) -> Tensor:
+    """Fill with the number of Bernoulli(p) trials up to the first success (>= 1), as
+    ``torch.Tensor.geometric_``.
+
+    >>> bool((ember.empty(4).geometric_(0.5) >= 1).all())
+    True
+    """
+    p = _scalar_arg("geometric_", "p", 1, p)
+    dt = self._data.dtype
+    if dt.kind in "cb":
+        raise dtype_not_implemented("geometric_: geometric_cpu", dt)
+    if not 0 < p < 1:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
+    xp = array_module(self._data)
+
+    def make(g, s, t):
+        # Inversion: the number of Bernoulli(p) trials up to the first success, >= 1.
+        u = 1.0 - g._uniform(s, numpy.float64)  # in (0, 1]
+        return xp.maximum(xp.ceil(xp.log(u) / math.log1p(-p)), 1.0)
+
+    return _fill_random("geometric_", self, make, generator)
+
+
 def _bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
+    if not isinstance(p, Tensor) or p._data.ndim == 0:
+        p = _scalar_arg("bernoulli_", "p", 1, p)
     probs = _bernoulli_p(p, self._data)
     return _fill_random(
         "bernoulli_", self, lambda g, s, t: g._uniform(s, numpy.float64) < probs, generator
@@ -1162,6 +1257,7 @@ def _bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
 
 
 def _exponential_(self, lambd=1.0, *, generator=None) -> Tensor:
+    lambd = _scalar_arg("exponential_", "lambd", 1, lambd)
     _float_dtype_check("exponential_", "exponential", self._data.dtype, complex_ok=False)
     if lambd <= 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
@@ -1173,6 +1269,10 @@ def _exponential_(self, lambd=1.0, *, generator=None) -> Tensor:
 def _random_(self, from_=None, to=None, *, generator=None, **kwargs) -> Tensor:
     from_ = kwargs.pop("from", from_)
     _no_extra("random_", kwargs)
+    if from_ is not None:
+        from_ = _scalar_arg("random_", "from", 1, from_, integral=True)
+    if to is not None:
+        to = _scalar_arg("random_", "to", 2, to, integral=True)
     if to is None and from_ is not None:  # random_(to): PyTorch's one-argument overload
         from_, to = 0, from_
     from_ = 0 if from_ is None else from_
@@ -1489,6 +1589,9 @@ _methods = dict(
     bernoulli_=_bernoulli_,
     bernoulli=lambda self, p=None, *, generator=None: bernoulli(self, p, generator=generator),
     exponential_=_exponential_,
+    log_normal_=_log_normal_,
+    cauchy_=_cauchy_,
+    geometric_=_geometric_,
     random_=_random_,
     multinomial=multinomial,
 )

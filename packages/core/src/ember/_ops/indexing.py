@@ -5,8 +5,9 @@ Every gather-like op reduces to ``TakeFlat`` (``x.reshape(-1)[lin]``) and every 
 op to ``ScatterAddFlat`` / ``PutFlat`` on the C-order flat positions ``lin`` of the elements
 it touches; each is the other's backward, so double backward comes for free. Scatter-adds
 with duplicate positions use ``xp.bincount`` with weights (floats, complex as two real
-passes) or a stable sort plus integer prefix sums (integers: wrap-around cancels, so the
-sums are exact); never ``ufunc.at``. ``lin`` for a getitem key is built one dim at a time by
+passes, integers whose sums provably fit float64's 53-bit mantissa) or else a stable sort
+plus integer prefix sums (integers: wrap-around cancels, so the sums are exact); never
+``ufunc.at``. ``lin`` for a getitem key is built one dim at a time by
 indexing a zero-copy broadcast ``arange`` with the key, so it costs ``ndim`` index-sized
 arrays, not one of the indexed tensor's size.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 import numpy
 
 from ember._ops._checks import broadcast_shapes, shape_str, wrap_dim
+from ember._ops._histogram import bincount, histc, histogram
 from ember._ops._inplace import apply_inplace, check_inplace_leaf
 from ember._tensor import Tensor, bind_methods
 from ember.autograd.function import Function
@@ -40,6 +42,10 @@ __all__ = [
     "take",
     "take_along_dim",
     "put",
+    # from _histogram.py
+    "bincount",
+    "histc",
+    "histogram",
 ]
 
 _INT64 = numpy.dtype(numpy.int64)
@@ -101,6 +107,14 @@ def _scatter_add(xp, lin, vals, size, dtype):
         return (re + 1j * im).astype(dtype)
     if kind in "fV":
         return xp.bincount(lin, weights=vals.astype(numpy.float64), minlength=size).astype(dtype)
+    if kind == "b":
+        return xp.bincount(lin, weights=vals.astype(numpy.float64), minlength=size) != 0
+    weights = vals.astype(numpy.float64)
+    # float64 sums of integers are exact while every partial sum stays within 2**53, which
+    # |v|max * count bounds; the cast back to int64 then wraps small dtypes as PyTorch does.
+    if not lin.size or float(xp.abs(weights).max()) * lin.size <= 2.0**53:
+        out = xp.bincount(lin, weights=weights, minlength=size)
+        return out.astype(_INT64).astype(dtype)
     out = xp.zeros(size, _INT64)
     if lin.size:
         order = xp.argsort(lin, kind="stable")

@@ -5,8 +5,9 @@ Constant padding is one primitive whose backward is padding by the negated amoun
 so it is its own adjoint. Every other resampling gathers along one dim at a time with
 ``index_select`` (its backward is a bincount scatter) and weights computed once from the
 sizes, in the input's precision as PyTorch's CPU kernels do, so values match PyTorch's to the
-last bit or nearly; ``grid_sample`` gathers through flat indices and differentiates in the
-grid through ordinary ops.
+last bit or nearly. Antialiased resizing lives in ``_antialias.py`` (banded per-axis
+filters); ``grid_sample`` computes its tap weights from the grid with ordinary ops and
+samples through the gather/scatter primitives of ``_grid_sample.py``.
 
 ``__all__`` lists names PyTorch also has at top level (``torch.xxx``); ``FUNCTIONAL`` lists
 the names ``ember.nn.functional`` re-exports.
@@ -19,7 +20,10 @@ import warnings
 
 import numpy
 
+from ember._ops._antialias import resize_aa
 from ember._ops._checks import dtype_not_implemented
+from ember._ops._grid_sample import GridGather, GridPlan
+from ember._ops.shape import stack
 from ember._tensor import Tensor
 from ember.autograd.function import Function
 from ember.backend import array_module
@@ -350,7 +354,9 @@ def interpolate(
     """Resample the spatial dims of ``input`` (N, C, *spatial) to ``size`` or by
     ``scale_factor``, as ``torch.nn.functional.interpolate``. Modes: ``nearest``,
     ``nearest-exact``, ``linear`` (3D input), ``bilinear``/``bicubic`` (4D), ``trilinear``
-    (5D) and ``area``; ``antialias=True`` is not supported.
+    (5D), ``area`` and ``lanczos`` (4D, ``antialias=True`` only). ``antialias=True``
+    (bilinear/bicubic/lanczos, 4D float input) low-pass filters when downsampling, as
+    PyTorch's ``_upsample_*_aa`` kernels do; see Note [antialiased resize].
 
     >>> ember.nn.functional.interpolate(ember.tensor([[[1.0, 3.0]]]), size=3, mode="linear")
     tensor([[[1., 2., 3.]]])
@@ -367,7 +373,7 @@ def interpolate(
                 "align_corners option can only be set with the interpolating modes: "
                 "linear | bilinear | bicubic | trilinear"
             )
-    elif mode in _LINEAR_DIMS:
+    elif mode in _LINEAR_DIMS or mode == "lanczos":
         align_corners = bool(align_corners)
     else:
         raise NotImplementedError(
@@ -375,11 +381,21 @@ def interpolate(
             f"the modes: nearest | linear | bilinear | bicubic | trilinear | area | "
             f"nearest-exact (got {mode})"
         )
-    if antialias:
-        raise NotImplementedError("interpolate: antialias=True is not supported")
     sizes, scales = _output_sizes(input, size, scale_factor, dims)
     if recompute_scale_factor:
         scales = None
+    if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and input.ndim == 4):
+        raise ValueError(
+            "Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and "
+            "requires a 4-D tensor as input"
+        )
+    if mode == "lanczos":
+        if input.ndim != 4:
+            raise NotImplementedError(f"Got {input.ndim}D input, but lanczos mode needs 4D input")
+        if align_corners:
+            raise ValueError("Lanczos mode does not support align_corners=True")
+        if not antialias:
+            raise ValueError("Lanczos mode requires antialias=True")
     if mode in _LINEAR_DIMS and _LINEAR_DIMS[mode] != dims:
         raise NotImplementedError(
             f"Got {input.ndim}D input, but {mode} mode needs {_LINEAR_DIMS[mode] + 2}D input"
@@ -403,6 +419,8 @@ def interpolate(
     if mode not in ("nearest", "nearest-exact") and dt.kind not in "fV":
         raise dtype_not_implemented(f"upsample_{mode}", dt)
     T = _opmath(dt)
+    if antialias:
+        return resize_aa(input, sizes, scales, align_corners, mode, T)
     y = input
     for a in range(dims):
         d = 2 + a
@@ -559,42 +577,52 @@ def grid_sample(
             ca = ca.clamp(0, size - 1)
         coords.append(ca)
     coords = coords[::-1]  # now aligned with ``spatial``
-    total = 1
-    for s in spatial:
-        total *= s
-    flat = input.reshape(n * c * total)
-    base = (xp.arange(n)[:, None, None] * c + xp.arange(c)[None, :, None]) * total
-
-    from ember._ops.indexing import TakeFlat
-
-    def gather(idx_list):
-        lin = xp.zeros((n, p), "int64")
-        valid = xp.ones((n, p), bool)
-        for ia, size in zip(idx_list, spatial):
-            valid &= (ia >= 0) & (ia < size)
-            lin = lin * size + xp.clip(ia, 0, size - 1)
-        vals = TakeFlat.apply(flat, base + lin[:, None, :])  # (N, C, P)
-        return vals, valid
-
+    dt = input._data.dtype
     if mode == "nearest":
-        idx = [xp.rint(ca._data).astype("int64") for ca in coords]
-        vals, valid = gather(idx)
-        out = vals * Tensor._make(valid[:, None, :].astype(input._data.dtype))
+        lin, valid = None, None
+        for ca, size in zip(coords, spatial, strict=True):
+            ia = xp.rint(ca._data).astype("int64")
+            ok = (ia >= 0) & (ia < size)
+            ia = xp.minimum(xp.maximum(ia, 0), size - 1)
+            lin = ia if lin is None else lin * size + ia
+            valid = ok if valid is None else valid & ok
+        x, w, offsets, sp = input, Tensor._make(valid[None].astype(dt)), (0,), spatial
     else:
-        lows = [xp.floor(ca._data).astype("int64") for ca in coords]
-        out = None
+        # Note [grid sample padding]: the input gets one zero pixel before and two after
+        # along each spatial dim, and (zeros mode) coordinates are clamped to [-1, size]
+        # with a differentiable clamp. Every tap then lies inside the padded input: taps
+        # outside the image read zeros, as PyTorch's bounds checks make them, and a sample
+        # entirely outside gets a zero grid gradient from the clamp, as in PyTorch. No
+        # per-tap clipping or masks, and the 2**k corners of a pixel sit at constant
+        # offsets (0 or 1 stride per dim) from its low corner.
+        x = ConstantPad.apply(input, (1, 2) * k, 0)
+        sp = tuple(s + 3 for s in spatial)
+        strides = [1] * k
+        for a in range(k - 2, -1, -1):
+            strides[a] = strides[a + 1] * sp[a + 1]
+        lin, per_dim = None, []
+        for ca, size, stride in zip(coords, spatial, strides, strict=True):
+            if padding_mode == "zeros":
+                ca = ca.clamp(-1, size)
+            lo = xp.floor(ca._data)
+            frac = ca - Tensor._make(lo)
+            per_dim.append((1 - frac, frac))
+            term = (lo.astype("int64") + 1) * stride
+            lin = term if lin is None else lin + term
+        weights, offsets = [], []
         for corner in range(2**k):
             bits = [(corner >> (k - 1 - a)) & 1 for a in range(k)]
-            idx = [lo + b for lo, b in zip(lows, bits)]
-            w = None
-            for ca, lo, b in zip(coords, lows, bits):
-                f = Tensor._make(lo.astype(ca._data.dtype))
-                wa = (ca - f) if b else (f + 1 - ca)
-                w = wa if w is None else w * wa
-            vals, valid = gather(idx)
-            w = w * Tensor._make(valid.astype(input._data.dtype))
-            term = vals * w.unsqueeze(1)
-            out = term if out is None else out + term
+            wk = None
+            for (w0, w1), b in zip(per_dim, bits, strict=True):
+                wk = (w1 if b else w0) if wk is None else wk * (w1 if b else w0)
+            weights.append(wk)
+            offsets.append(sum(b * st for b, st in zip(bits, strides, strict=True)))
+        w = stack(weights)
+    total = 1
+    for s in sp:
+        total *= s
+    plan = GridPlan(xp, lin, offsets, n, c, total)
+    out = GridGather.apply(x.reshape(n, c, total), w, plan)
     return out.reshape((n, c) + out_sp)
 
 
