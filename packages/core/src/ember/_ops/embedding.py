@@ -73,14 +73,17 @@ class EmbeddingGrad(Function):
         if f is not None:
             rows = rows * f.reshape(-1, 1)
         flat = idx.reshape(-1)
-        if xp is numpy and flat.size:
-            # Rows sorted by index, summed per run with reduceat: vectorised over ``dim``.
-            order = numpy.argsort(flat, kind="stable")
-            sk = flat[order]
-            starts = numpy.flatnonzero(numpy.r_[True, sk[1:] != sk[:-1]])
-            out = numpy.zeros((num, dim), g.dtype)
-            out[sk[starts]] = numpy.add.reduceat(rows[order], starts, axis=0)
-            return out
+        if xp is numpy and flat.size and dim > 4 and rows.dtype.kind in "fc":
+            # The scatter-add as a sparse (num, n) one-hot matrix times the (n, dim) rows:
+            # scipy's CSR product is one C loop, 4-5x faster than sorting rows by index and
+            # add.reduceat, and it never allocates a num*dim float64 buffer as bincount does.
+            import scipy.sparse
+
+            n = flat.size
+            one_hot = scipy.sparse.csr_matrix(
+                (numpy.ones(n, rows.dtype), (flat, numpy.arange(n))), shape=(num, n)
+            )
+            return numpy.asarray(one_hot @ rows, dtype=g.dtype)
         lin = (flat.reshape(-1, 1) * dim + xp.arange(dim)).reshape(-1)
         acc = "float64" if rows.dtype.kind in "fV" else rows.dtype
         out = xp.bincount(lin, weights=rows.reshape(-1).astype(acc), minlength=num * dim)
