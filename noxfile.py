@@ -47,8 +47,9 @@ def install(session: nox.Session, *requirements: str) -> None:
 def tests(session: nox.Session, package: str) -> None:
     """Run one package's tests (``all``: install every package, run the top-level tests)."""
     sources = PACKAGES.values() if package == "all" else {CORE, PACKAGES[package]}
-    # core's tests read SummaryWriter's event files back with TensorBoard's own reader.
-    sources = [f"{CORE}[tensorboard]" if s == CORE else s for s in sources]
+    # core's tests read SummaryWriter's event files back with TensorBoard's own reader and
+    # start real MPI ranks (the distributed extra: mpi4py + mpich wheels, no system MPI).
+    sources = [f"{CORE}[tensorboard,distributed]" if s == CORE else s for s in sources]
     extra = ["tensorboard"] if package in ("core", "all") else []
     torch = [TORCH] if package in NEEDS_TORCH else []
     # One pip call, so the resolver sees the packages and the test tools together.
@@ -78,8 +79,9 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Time Ember against PyTorch: ``nox -s bench -- [NAME ...]`` filters workloads."""
-    # embervision for the ResNet workloads; their PyTorch side is a plain-torch twin.
-    install(session, CORE, PACKAGES["vision"], TORCH)
+    # embervision for the ResNet workloads (their PyTorch side is a plain-torch twin); the
+    # distributed extra for the 2-rank all-reduce and DDP workloads.
+    install(session, f"{CORE}[distributed]", PACKAGES["vision"], TORCH)
     session.run("python", "-m", "benchmarks", *session.posargs)
 
 
@@ -89,3 +91,21 @@ def demo(session: nox.Session) -> None:
     # scikit-learn ships the 8x8 digits the CNN demo trains on; tqdm draws its progress bars.
     install(session, *PACKAGES.values(), "scikit-learn", "tqdm")
     session.run("python", "examples/demo.py", *session.posargs)
+
+
+@nox.session
+def digits(session: nox.Session) -> None:
+    """Retrain lenet_digits (scripts/train_lenet_digits.py), then evaluate the shipped weights
+    through ember.hub and the fresh ones on the held-out digits."""
+    # scikit-learn ships the digits (scripts only: the packages never import it).
+    install(session, CORE, PACKAGES["vision"], "scikit-learn", "tqdm")
+    out = Path(session.create_tmp())
+    # A scratch hub cache and weights folder: a run touches neither the tree nor the user's cache.
+    env = {"EMBER_HOME": str(out / "ember_home")}
+    shutil.rmtree(out / "weights", ignore_errors=True)
+    # The layers are tiny: one BLAS thread per matmul is faster than a contended pool.
+    train_env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    weights = ["--out-dir", str(out / "weights")]
+    session.run("python", "scripts/train_lenet_digits.py", *weights, env=train_env)
+    session.run("python", "scripts/eval_lenet_digits.py", env=env)
+    session.run("python", "scripts/eval_lenet_digits.py", "--weights", str(out / "weights"))

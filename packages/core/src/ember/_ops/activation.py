@@ -696,6 +696,13 @@ def _softmax_prep(op, x, dim):
     return x, dim
 
 
+def _raw_backward(y: Tensor, gy: Tensor) -> bool:
+    # First-order backward of float32/64 (nothing recorded) runs on raw arrays; with
+    # create_graph=True the Ember-op form below keeps double backward.
+    dt = y._data.dtype
+    return not _state.enabled and dt.kind == "f" and dt.itemsize >= 4 and gy._data.dtype == dt
+
+
 class Softmax(Function):
     # Primitive: subtract the max (no overflow), one exp; backward uses the saved output.
     @staticmethod
@@ -706,7 +713,8 @@ class Softmax(Function):
         def fn(v):
             if v.size == 0:
                 return v.copy()
-            e = xp.exp(v - v.max(axis=axis, keepdims=True))
+            e = v - v.max(axis=axis, keepdims=True)
+            xp.exp(e, out=e)
             e /= e.sum(axis=axis, keepdims=True)
             return e
 
@@ -720,6 +728,11 @@ class Softmax(Function):
         (y,) = ctx.saved_tensors
         if y.ndim == 0:
             return gy * 0, None
+        if _raw_backward(y, gy):  # y * (gy - sum(gy * y)): two passes, one buffer
+            yd, g = y._data, gy._data
+            gx = g - (g * yd).sum(axis=ctx.dim, keepdims=True)
+            gx *= yd
+            return Tensor._make(gx), None
         gyy = gy * y
         return gyy - y * gyy.sum(ctx.dim, keepdim=True), None
 
@@ -748,6 +761,12 @@ class LogSoftmax(Function):
         (y,) = ctx.saved_tensors
         if y.ndim == 0:
             return gy * 0, None
+        if _raw_backward(y, gy):  # gy - exp(y) * sum(gy), in one buffer
+            g = gy._data
+            gx = ctx.xp.exp(y._data)
+            gx *= g.sum(axis=ctx.dim, keepdims=True)
+            ctx.xp.subtract(g, gx, out=gx)
+            return Tensor._make(gx), None
         return gy - exp(y) * gy.sum(ctx.dim, keepdim=True), None
 
 

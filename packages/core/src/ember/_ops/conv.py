@@ -8,7 +8,9 @@ Forward pads once, takes the kernel windows of the padded input as a strided *vi
 (``as_strided``: no copy) laid out (G, Cg, *K, N, *Out), copies that view once into the
 column matrix (G, Cg*K, N*L) and multiplies it by the weight (G, Og, Cg*K): one batched
 matmul over the groups (a single GEMM when groups=1). Stride-1 convolutions take the
-columns on a "wide" grid instead (see Note [wide grid for stride 1]). The weight gradient
+columns on a "wide" grid instead (see Note [wide grid for stride 1]); on images large
+enough that the flat wide grid wastes little, they never build the whole column matrix
+and run one GEMM per chunk of columns (see Note [chunked columns for stride 1]). The weight gradient
 is one matmul of the incoming gradient with the same columns (kept from forward, up to
 64 MiB, when the weight needs a gradient, so im2col usually runs once per step). The input
 gradient is a transposed convolution: one matmul to columns, then col2im, a loop over the
@@ -228,6 +230,93 @@ def _wide_cols(xp, x, pads, out, kernel, dilation, groups):
     return cols.reshape(groups, (c // groups) * _prod(kernel), n_batch * lw)
 
 
+# Note [chunked columns for stride 1]
+# The forward of a stride-1 convolution on a large image never builds the whole im2col
+# matrix (prod(kernel) times the input: 240 MB for a 32x64x56x56 3x3 conv). The input is
+# padded once into a channel-major plane (G, Cg, N*P + ext), P = prod(padded): on that flat
+# "wide" grid the window of output p starts at p, so the columns of a run of whole images
+# are one strided view of the plane (G, Cg, *K, n*P). Each chunk (<= 32 MiB) is copied and
+# fed to one GEMM with the full Cg*K inner size, and its valid outputs go straight to the
+# result. The backward keeps the whole-matrix form: a chunked backward alternates GEMMs
+# with numpy copies/adds, which measured slower with two BLAS threads (their spin-wait
+# competes with the single-threaded numpy work between the GEMMs).
+_CHUNK_BYTES = 1 << 25  # 32 MiB of columns per GEMM: few BLAS calls, bounded memory
+_CHUNK_MAX_WASTE = 1.2  # padded / output positions (56x56 padded 3x3: 1.07, 14x14: 1.31)
+
+
+def _use_chunks(stride, kernel, spatial, pads, out) -> bool:
+    # Small images waste too much on the flat grid (a padded 4x4 image computes 36 outputs
+    # for 16); there the per-image wide columns below do less work.
+    if not (_wide(stride) and _prod(kernel) > 1):
+        return False
+    padded = math.prod(s + lo + hi for s, (lo, hi) in zip(spatial, pads))
+    return padded <= _CHUNK_MAX_WASTE * max(1, math.prod(out))
+
+
+def _plane_geometry(spatial, pads, kernel, dilation, n_batch):
+    padded = tuple(s + lo + hi for s, (lo, hi) in zip(spatial, pads))
+    sf = [math.prod(padded[i + 1 :]) for i in range(len(padded))]
+    offs = [
+        sum(k * d * f for k, d, f in zip(koff, dilation, sf))
+        for koff in itertools.product(*(range(k) for k in kernel))
+    ]
+    return padded, sf, offs, n_batch * math.prod(padded)
+
+
+def _plane(xp, x, pads, groups, ext):
+    """x (N, C, *S) padded into a zeroed channel-major plane (G, Cg, N*P + ext)."""
+    n_batch, c = x.shape[:2]
+    spatial = x.shape[2:]
+    padded = tuple(s + lo + hi for s, (lo, hi) in zip(spatial, pads))
+    length = n_batch * math.prod(padded)
+    buf = xp.zeros((c, length + ext), dtype=x.dtype)
+    inner = buf[:, :length].reshape((c, n_batch) + padded)
+    region = tuple(slice(lo, lo + s) for s, (lo, _) in zip(spatial, pads))
+    inner[(slice(None), slice(None)) + region] = x.swapaxes(0, 1)
+    return buf.reshape(groups, c // groups, length + ext)
+
+
+def _chunk_len(rows: int, itemsize: int, length: int) -> int:
+    return max(1, min(length, _CHUNK_BYTES // max(1, rows * itemsize)))
+
+
+def _chunk_cols(xp, plane, start, stop, kernel, dilation, sf):
+    """Columns (G, Cg*K, stop - start) of outputs [start, stop) of the wide grid."""
+    g, cg = plane.shape[:2]
+    st = plane.strides
+    view = xp.lib.stride_tricks.as_strided(
+        plane[..., start:],
+        (g, cg) + tuple(kernel) + (stop - start,),
+        st[:2] + tuple(d * f * plane.itemsize for d, f in zip(dilation, sf)) + (st[2],),
+    )
+    return xp.ascontiguousarray(view).reshape(g, cg * _prod(kernel), stop - start)
+
+
+def _out_of(spatial, pads, kernel, dilation) -> tuple:
+    padded = tuple(s + lo + hi for s, (lo, hi) in zip(spatial, pads))
+    return out_size(padded, kernel, (1,) * len(kernel), dilation)
+
+
+def _conv_chunked(xp, x, w, pads, dilation, groups):
+    n_batch, o = x.shape[0], w.shape[0]
+    kernel = w.shape[2:]
+    padded, sf, offs, length = _plane_geometry(x.shape[2:], pads, kernel, dilation, n_batch)
+    out = out_size(padded, kernel, (1,) * len(kernel), dilation)
+    plane = _plane(xp, x, pads, groups, offs[-1])
+    wm = w.reshape(groups, o // groups, _prod(w.shape[1:]))
+    y = xp.empty((n_batch, o) + out, dtype=xp.result_type(x, w))
+    # whole images per chunk: each GEMM result goes to the output in one copy
+    img = math.prod(padded)
+    per = max(1, _chunk_len(wm.shape[2], plane.itemsize, length) // img)
+    valid = (slice(None),) * 2 + tuple(slice(0, v) for v in out)
+    for n0 in range(0, n_batch, per):
+        n1 = min(n_batch, n0 + per)
+        cols = _chunk_cols(xp, plane, n0 * img, n1 * img, kernel, dilation, sf)
+        yc = xp.matmul(wm, cols).reshape((o, n1 - n0) + padded)
+        y[n0:n1] = yc[valid].swapaxes(0, 1)
+    return y
+
+
 def _cols(xp, x, pads, out, kernel, stride, dilation, groups):
     if _wide(stride):
         return _wide_cols(xp, x, pads, out, kernel, dilation, groups)
@@ -236,9 +325,16 @@ def _cols(xp, x, pads, out, kernel, stride, dilation, groups):
 
 
 def _conv(xp, x, w, stride, pads, dilation, groups, want_cols=False):
+    kernel = w.shape[2:]
+    # When the weight gradient will want the columns and they are small enough to keep
+    # (see Conv.forward), building them whole here saves building them in backward.
+    keep = want_cols and x.size * _prod(kernel) * x.itemsize * 1.2 <= _CACHE_COLS_BYTES
+    out = _out_of(x.shape[2:], pads, kernel, dilation)
+    if not keep and _use_chunks(stride, kernel, x.shape[2:], pads, out):
+        y = _conv_chunked(xp, x, w, pads, dilation, groups)
+        return (y, None) if want_cols else y
     n_batch = x.shape[0]
     o = w.shape[0]
-    kernel = w.shape[2:]
     padded = tuple(s + lo + hi for s, (lo, hi) in zip(x.shape[2:], pads))
     out = out_size(padded, kernel, stride, dilation)
     cols = _cols(xp, x, pads, out, kernel, stride, dilation, groups)

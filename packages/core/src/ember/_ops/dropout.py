@@ -63,7 +63,8 @@ def _dropout(op, input, p, training, inplace, shape):
         mask = input._data.real.dtype.type(0) * _keep_mask(input, shape, 0.0)
         return _apply(input, mask, None, inplace)
     mask = _keep_mask(input, shape, p)
-    return _apply(input, mask * (1.0 / (1.0 - p)), None, inplace)
+    mask *= 1.0 / (1.0 - p)  # in place: the mask is ours, a Python float keeps its dtype
+    return _apply(input, mask, None, inplace)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:

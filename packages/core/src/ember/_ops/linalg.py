@@ -414,6 +414,51 @@ def _singular_error(op: str, a) -> LinAlgError:
 
 
 # -- products ------------------------------------------------------------------------------
+# Note [one BLAS thread for small products]
+# OpenBLAS splits every GEMM over 2**18 multiply-adds across its threads, and numpy runs a
+# batch of matrices as one GEMM call each: attention's (B, heads, L, d) products are dozens
+# of ~1M multiply-add GEMMs, each paying a thread hand-off (on a busy machine, a wait for a
+# time slice: measured 5x on a Transformer step). Small per-matrix products of a batch, and
+# the per-step products of a recurrent layer, run on one BLAS thread instead.
+SMALL_GEMM = 1 << 22
+_BLAS_LIBS: list = []
+
+
+def _blas_libs() -> list:
+    if not _BLAS_LIBS:
+        libs = []
+        try:
+            import warnings
+
+            from threadpoolctl import ThreadpoolController
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                libs = ThreadpoolController().select(user_api="blas").lib_controllers
+        except Exception:  # without control over BLAS threads Ember is only slower
+            libs = []
+        _BLAS_LIBS.append(libs)
+    return _BLAS_LIBS[0]
+
+
+class one_blas_thread:
+    """Context running numpy's BLAS on one thread (a no-op without ``threadpoolctl``)."""
+
+    __slots__ = ("saved",)
+
+    def __enter__(self):
+        libs = _blas_libs()
+        self.saved = [lib.num_threads for lib in libs]
+        for lib in libs:
+            lib.set_num_threads(1)
+        return self
+
+    def __exit__(self, *exc):
+        for lib, n in zip(_blas_libs(), self.saved):
+            lib.set_num_threads(n)
+        return False
+
+
 def _matmul_error(a, b) -> RuntimeError:
     sa, sb = a.shape, b.shape
     if a.ndim == 0 or b.ndim == 0:
@@ -443,6 +488,14 @@ class MatMul(Function):
             # several times faster (a Linear over a sequence, attention projections).
             rows = math.prod(x.shape[:-1])
             y = xp.matmul(x.reshape(rows, x.shape[-1]), w).reshape(x.shape[:-1] + w.shape[-1:])
+        elif (
+            x.ndim > 2
+            and w.ndim > 2
+            and xp is numpy
+            and 1 << 18 <= x.shape[-2] * x.shape[-1] * w.shape[-1] < SMALL_GEMM
+        ):
+            with one_blas_thread():
+                y = xp.matmul(x, w)
         else:
             y = xp.matmul(x, w)
         return y if y.dtype == dt else y.astype(dt)

@@ -205,6 +205,14 @@ def _run_direction(mode, x, batch_sizes, h, c, weights, reverse):
     w_ih, w_hh, b_ih, b_hh, w_hr = weights
     gi_all = _input_projection(mode, x, w_ih, b_ih, b_hh)
     b_step = b_hh if mode == "GRU" else None
+    if mode == "LSTM" and w_hr is None and batch_sizes is None and x.shape[0] > 0:
+        # the whole time loop as one Function (see ember._ops._rnn_lstm)
+        from ember._ops._rnn_lstm import lstm_layer
+
+        if reverse:
+            out, h, c = lstm_layer(gi_all.flip(0), h, c, w_hh)
+            return out.flip(0), h, c
+        return lstm_layer(gi_all, h, c, w_hh)
     outs = []
     # unbind/split: one node whose backward is one stack/cat (per-step slicing would
     # allocate a zero-filled (T, N, G) gradient per step)
