@@ -89,7 +89,9 @@ def bench(session: nox.Session) -> None:
 def demo(session: nox.Session) -> None:
     """Run the demo (examples/demo.py) with every package installed."""
     # scikit-learn ships the 8x8 digits the CNN demo trains on; tqdm draws its progress bars.
-    install(session, *PACKAGES.values(), "scikit-learn", "tqdm")
+    # The tensorboard extra: the CNN demo logs its training curve with SummaryWriter.
+    others = [p for p in PACKAGES.values() if p != CORE]
+    install(session, f"{CORE}[tensorboard,distributed]", *others, "scikit-learn", "tqdm")
     session.run("python", "examples/demo.py", *session.posargs)
 
 

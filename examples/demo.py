@@ -2,7 +2,10 @@
 
 It prints each Ember package's version, trains a 2-layer MLP written with raw Ember ops
 and autograd (``examples/train_mlp.py``), then a small CNN with ``ember.nn``/``optim`` on
-scikit-learn's digits, checkpointed and reloaded (``examples/train_cnn.py``).
+scikit-learn's digits, logging its training curve to TensorBoard under ``runs/`` and
+checkpointed and reloaded (``examples/train_cnn.py``), and finally loads models through
+``ember.hub`` (``examples/hub_models.py``): a randomly initialised ResNet-50 run on a
+synthetic image, and Ember's pretrained ``lenet_digits`` scored on the held-out digits.
 """
 
 import importlib
@@ -37,6 +40,15 @@ def main() -> None:
     cnn = train_cnn.main()
     if not (cnn["after"] > cnn["before"] and cnn["reloaded_identical"]):
         raise SystemExit("demo: the CNN did not learn or its checkpoint did not round-trip")
+    print()
+    import hub_models  # ember.hub: entry points, Weights enums, packaged pretrained weights
+
+    hubbed = hub_models.main()
+    # resnet50 belongs to the model zoo and may be skipped with a note; lenet_digits'
+    # weights ship with embervision, so failing to load or score them fails the demo.
+    digits = hubbed["lenet_digits"]
+    if digits is None or digits["accuracy"] < 0.97:
+        raise SystemExit("demo: the pretrained lenet_digits did not load or score >= 97%")
 
 
 if __name__ == "__main__":
