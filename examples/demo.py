@@ -6,10 +6,14 @@ scikit-learn's digits, logging its training curve to TensorBoard under ``runs/``
 checkpointed and reloaded (``examples/train_cnn.py``), and finally loads models through
 ``ember.hub`` (``examples/hub_models.py``): a randomly initialised ResNet-50 run on a
 synthetic image, and Ember's pretrained ``lenet_digits`` scored on the held-out digits.
+With ``--distributed`` (``nox -s demo -- --distributed``) it ends with a 2-rank
+DistributedDataParallel training of a CNN (``examples/train_ddp.py``) started through
+``python -m ember.distributed.run``.
 """
 
 import importlib
 import os
+import subprocess
 import sys
 
 # distribution name -> import name
@@ -49,6 +53,11 @@ def main() -> None:
     digits = hubbed["lenet_digits"]
     if digits is None or digits["accuracy"] < 0.97:
         raise SystemExit("demo: the pretrained lenet_digits did not load or score >= 97%")
+    if "--distributed" in sys.argv[1:]:
+        print("\n2-rank DDP training through python -m ember.distributed.run (MPI):")
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "train_ddp.py")
+        launcher = [sys.executable, "-m", "ember.distributed.run", "--nproc-per-node", "2"]
+        subprocess.run([*launcher, script, "--epochs", "2"], check=True)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ import numpy  # noqa: E402
 import ember  # noqa: E402
 import ember.distributed as dist  # noqa: E402
 from ember import nn  # noqa: E402
-from ember.nn.modules._sync_batchnorm import SyncBatchNorm  # noqa: E402
 from ember.nn.parallel import DistributedDataParallel as DDP  # noqa: E402
 from ember.utils.data import DataLoader, DistributedSampler, TensorDataset  # noqa: E402
 
@@ -73,7 +72,7 @@ def main(epochs: int = 3, batch_size: int = 32, checkpoint: str | None = None) -
     dist.init_process_group()
     rank, world = dist.get_rank(), dist.get_world_size()
     ember.manual_seed(0)
-    model = DDP(SyncBatchNorm.convert_sync_batchnorm(SmallCNN()))
+    model = DDP(nn.SyncBatchNorm.convert_sync_batchnorm(SmallCNN()))
     optimizer = ember.optim.SGD(model.parameters(), lr=0.05 * world, momentum=0.9)
     train, (x_test, y_test) = load_digits()
     sampler = DistributedSampler(train, num_replicas=world, rank=rank, shuffle=True, seed=0)

@@ -7,6 +7,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "scripts"))
 
+# scripts/ holds the programs each MPI rank runs, not tests: --doctest-modules must not
+# import them (they read the launcher's environment at import).
+collect_ignore_glob = ["scripts/*"]
+
 from coll_launch import SCRIPTS, run_ranks  # noqa: E402
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import runpy
 import sys
+import time
 import traceback
 
 __all__ = ["launcher_env", "main"]
@@ -80,6 +81,9 @@ def _abort(code: int) -> None:
             f"ember.distributed: rank {os.environ.get('RANK', '?')} failed; aborting the job\n"
         )
         sys.stderr.flush()
+        # Hydra forwards each rank's stderr asynchronously and Abort tears the job down at
+        # once: give it a moment so the traceback above reaches the user.
+        time.sleep(0.5)
         sys.modules["mpi4py.MPI"].COMM_WORLD.Abort(code)
     raise SystemExit(code)
 
