@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import torch
 import torchvision
-
 from _formula import fill_value, fixed_input, input_shape
 
 MODELS = [
