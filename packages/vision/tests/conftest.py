@@ -9,6 +9,9 @@ import ember
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+# golden/ holds the generators (run under real torchvision, never by the tests) and data.
+collect_ignore_glob = ["golden/*"]
+
 
 @pytest.fixture(autouse=True)
 def _seed():

@@ -13,8 +13,16 @@ import numpy as np
 def fill_value(name: str, shape: tuple[int, ...], index: int) -> np.ndarray:
     """float32 values for state_dict entry ``index`` named ``name`` with ``shape``."""
     n = int(np.prod(shape, dtype=np.int64))
-    k = np.arange(n, dtype=np.float64)
-    s = np.sin(0.7 * k + 1.3 * (index + 1))
+    # A golden-ratio sawtooth in [-1, 1): only IEEE multiply/add/floor and an exact
+    # subtraction (s - floor(s) for s >= 0 equals fmod(s, 1) bit for bit, 20x faster), so
+    # every numpy on every CPU gives the same bits (SIMD sin may differ by an ulp), and it
+    # is cheap on the 100M-entry VGG classifiers.
+    s = np.arange(n, dtype=np.float64)
+    s *= 0.6180339887498949
+    s += 0.37 * (index + 1)
+    s -= np.floor(s)
+    s *= 2.0
+    s -= 1.0
     if name.endswith("running_var"):
         v = 1.0 + 0.5 * np.abs(s)
     elif len(shape) >= 2:
