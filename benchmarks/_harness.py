@@ -148,20 +148,6 @@ def _sample(fn: Callable[[], object], number: int) -> float:
     return (time.perf_counter() - start) / number
 
 
-def compare(
-    name: str,
-    ember_fn: Callable[[], object],
-    torch_fn: Callable[[], object],
-    *,
-    warmup: int = 3,
-    repeat: int = 21,
-    number: int = 10,
-) -> Result:
-    """Time two callables alternately and return a :class:`Result` (ad-hoc use)."""
-    e, t, r, es, ts = time_pair(Pair(ember_fn, torch_fn, number, repeat, warmup))
-    return Result(name, name, e, t, r, samples={"ember": es, "torch": ts})
-
-
 def run(wl: Workload, quick: bool, memory: bool) -> Result:
     """Build and time one workload; with ``memory``, measure each side in a subprocess."""
     pair = wl.build(quick)
